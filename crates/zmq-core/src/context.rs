@@ -1,0 +1,213 @@
+//! [`Context`]: the libzmq context that owns I/O threads and sockets.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use crate::error::Result;
+use crate::socket::{Socket, SocketType};
+
+/// A libzmq context: the I/O threads behind a set of sockets.
+///
+/// Most programs use the process-wide [`Context::global`], which is what
+/// [`Socket::new`] takes. Cloning a `Context` is cheap and shares it.
+///
+/// Terminating a libzmq context blocks until every socket is closed and
+/// every lingering message is sent or dropped (see
+/// [`Socket::set_linger`]). So that this never stalls an executor thread,
+/// when the last handle to an explicit context is dropped, the
+/// termination runs on a short-lived thread of its own. The global context
+/// is never terminated.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_core::{Context, SocketType};
+///
+/// let context = Context::new();
+/// let socket = context.socket(SocketType::PAIR)?;
+/// socket.bind("inproc://context-example")?;
+/// # Ok::<(), zmq_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<ContextInner>,
+}
+
+struct ContextInner {
+    zmq: Option<zmq::Context>,
+}
+
+impl Context {
+    /// A new, explicit context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let context = zmq_core::Context::new();
+    /// assert!(context.io_threads()? >= 1);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn new() -> Context {
+        Context::from_zmq(zmq::Context::new())
+    }
+
+    /// The process-wide context, created on first use and never terminated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_core::Context;
+    ///
+    /// assert!(Context::global().same_as(&Context::global()));
+    /// ```
+    pub fn global() -> Context {
+        static GLOBAL: OnceLock<Context> = OnceLock::new();
+        GLOBAL.get_or_init(Context::new).clone()
+    }
+
+    /// Wraps an existing `zmq::Context`, for example one shared with code
+    /// that uses the blocking `zmq` crate directly (inproc endpoints only
+    /// connect sockets of the same context).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let raw = zmq_core::zmq::Context::new();
+    /// let context = zmq_core::Context::from_zmq(raw.clone());
+    /// let blocking = raw.socket(zmq_core::zmq::PAIR)?;
+    /// blocking.bind("inproc://shared-with-blocking-code")?;
+    /// let socket = context.socket(zmq_core::SocketType::PAIR)?;
+    /// socket.connect("inproc://shared-with-blocking-code")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_zmq(context: zmq::Context) -> Context {
+        Context {
+            inner: Arc::new(ContextInner { zmq: Some(context) }),
+        }
+    }
+
+    /// The `zmq::Context` underneath.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let context = zmq_core::Context::new();
+    /// let blocking = context.as_zmq().socket(zmq_core::zmq::PUSH)?;
+    /// # Ok::<(), zmq_core::zmq::Error>(())
+    /// ```
+    pub fn as_zmq(&self) -> &zmq::Context {
+        self.inner
+            .zmq
+            .as_ref()
+            .expect("the zmq context is only taken out on drop")
+    }
+
+    /// Creates an async socket of the given type in this context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let context = zmq_core::Context::new();
+    /// let socket = context.socket(zmq_core::SocketType::DEALER)?;
+    /// assert_eq!(socket.socket_type(), zmq_core::SocketType::DEALER);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
+        let raw = self.as_zmq().socket(socket_type)?;
+        Socket::from_parts(raw, Some(self.clone()), true)
+    }
+
+    /// Adopts a `zmq::Socket` created from this context (aiozmq's
+    /// `zmq_sock=`), keeping its options, bindings and connections.
+    ///
+    /// Unlike [`Socket::from_zmq`], the socket keeps this context alive, so
+    /// that dropping it never terminates the context on the caller's thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let context = zmq_core::Context::new();
+    /// let raw = context.as_zmq().socket(zmq_core::zmq::PULL)?;
+    /// raw.set_rcvhwm(10)?;
+    /// let socket = context.adopt(raw)?;
+    /// assert_eq!(socket.rcvhwm()?, 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn adopt(&self, socket: zmq::Socket) -> Result<Socket> {
+        Socket::from_parts(socket, Some(self.clone()), false)
+    }
+
+    /// The number of libzmq I/O threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(zmq_core::Context::new().io_threads()?, 1);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn io_threads(&self) -> Result<i32> {
+        Ok(self.as_zmq().get_io_threads()?)
+    }
+
+    /// Sets the number of libzmq I/O threads; only effective before the
+    /// first socket of this context is created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let context = zmq_core::Context::new();
+    /// context.set_io_threads(2)?;
+    /// assert_eq!(context.io_threads()?, 2);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn set_io_threads(&self, threads: i32) -> Result<()> {
+        Ok(self.as_zmq().set_io_threads(threads)?)
+    }
+
+    /// True when both handles share one libzmq context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let context = zmq_core::Context::new();
+    /// assert!(context.same_as(&context.clone()));
+    /// assert!(!context.same_as(&zmq_core::Context::new()));
+    /// ```
+    pub fn same_as(&self, other: &Context) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Default for Context {
+    /// The process-wide context, as [`Context::global`].
+    fn default() -> Context {
+        Context::global()
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("id", &Arc::as_ptr(&self.inner))
+            .finish()
+    }
+}
+
+impl Drop for ContextInner {
+    fn drop(&mut self) {
+        let Some(context) = self.zmq.take() else {
+            return;
+        };
+        // zmq_ctx_term waits for every socket's linger period: never on the
+        // caller's (possibly executor) thread.
+        let spawned = std::thread::Builder::new()
+            .name("zmq-context-term".into())
+            .spawn(move || drop(context));
+        if let Err(error) = spawned {
+            log::warn!(
+                target: "zmq_core::context",
+                "could not start a thread to terminate a zmq context ({error}); terminating it here"
+            );
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Runtime-neutral async ZeroMQ sockets over libzmq.
+//!
+//! `zmq-core` turns libzmq sockets into async ones that run under any
+//! executor (tokio, smol, async-std, or a plain
+//! `futures_lite::future::block_on`): readiness comes from libzmq's
+//! notification descriptor (`ZMQ_FD`) through `async-io`'s reactor.
+//!
+//! - [`Socket`]: every classic socket type, whole multipart messages in and
+//!   out ([`Socket::send`], [`Socket::recv`], [`Socket::try_send`],
+//!   [`Socket::try_recv`]), tracked endpoints ([`Socket::bind`] returns the
+//!   resolved endpoint), subscriptions, typed options.
+//! - [`Multipart`] and [`Frame`]: messages that convert from bytes and text,
+//!   received without a copy.
+//! - [`Context`]: the process-wide default, explicit contexts, and wrapping
+//!   an existing `zmq::Context`; never terminated on an executor thread.
+//! - [`Error`]: one error type that keeps libzmq's errno and converts into
+//!   `std::io::Error`; [`SendError`] gives the unsent message back.
+//! - [`runtime::Runtime`]: the seam through which upper layers ask an
+//!   executor adapter for spawning and timers.
+//!
+//! Every future is cancel safe: dropping it never loses or half-sends a
+//! message. A socket is `Send + Sync`; a reader task and a writer task can
+//! share one (through an `Arc`) without starving each other.
+//!
+//! # Examples
+//!
+//! A ROUTER server and a DEALER client, with the server's reader and writer
+//! in separate tasks:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use zmq_core::{Socket, SocketType};
+//!
+//! # futures_lite::future::block_on(async {
+//! let server = Arc::new(Socket::new(SocketType::ROUTER)?);
+//! let endpoint = server.bind("tcp://127.0.0.1:*")?;
+//!
+//! let client = Socket::new(SocketType::DEALER)?;
+//! client.connect(&endpoint)?;
+//!
+//! let echo = {
+//!     let server = Arc::clone(&server);
+//!     async move {
+//!         // [peer id, body]: echo it back to the same peer.
+//!         let request = server.recv().await?;
+//!         server.send(request).await?;
+//!         Ok::<(), zmq_core::Error>(())
+//!     }
+//! };
+//! let ask = async {
+//!     client.send("hello").await?;
+//!     client.recv().await
+//! };
+//! let (echoed, reply) = futures_lite::future::zip(echo, ask).await;
+//! echoed?;
+//! assert_eq!(reply?[0], "hello");
+//! # Ok::<(), zmq_core::Error>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # Names for aiozmq users
+//!
+//! | aiozmq | zmq-core |
+//! |---|---|
+//! | `create_zmq_stream(zmq_type, bind=, connect=)` | [`Socket::new`] then [`Socket::bind`] / [`Socket::connect`] |
+//! | `zmq_sock=` | [`Socket::from_zmq`], [`Context::adopt`] |
+//! | `write(msg)` / `await read()` | [`Socket::send`] / [`Socket::recv`] |
+//! | `bindings()`, `connections()`, `subscriptions()` | the same names |
+//! | `getsockopt` / `setsockopt` | typed accessors, or [`Socket::with_raw`] |
+//! | `ZmqError` with errno | [`Error`] with [`Error::errno`] |
+
+mod context;
+mod error;
+mod message;
+mod options;
+mod readiness;
+pub mod runtime;
+mod socket;
+
+pub use context::Context;
+pub use error::{Error, Result, SendError};
+pub use message::{Frame, Multipart};
+pub use socket::{DEFAULT_LINGER, RecvFuture, SendFuture, Socket, SocketType};
+
+/// The `zmq` crate this crate is built on, for what is not wrapped here.
+pub use zmq;

@@ -1,0 +1,472 @@
+//! Typed socket options: the ones users reach for. Everything else is one
+//! [`Socket::with_raw`] away.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::socket::Socket;
+
+/// Plain integer and boolean options map one to one onto libzmq's.
+macro_rules! plain_options {
+    ($(
+        $(#[$doc:meta])*
+        $getter:ident / $setter:ident: $ty:ty => $zmq_get:ident / $zmq_set:ident, example $value:expr;
+    )*) => {$(
+        $(#[$doc])*
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+        #[doc = concat!("socket.", stringify!($setter), "(", stringify!($value), ")?;")]
+        #[doc = concat!("assert_eq!(socket.", stringify!($getter), "()?, ", stringify!($value), ");")]
+        /// # Ok::<(), zmq_core::Error>(())
+        /// ```
+        pub fn $getter(&self) -> Result<$ty> {
+            Ok(self.with_raw(|raw| raw.$zmq_get())??)
+        }
+
+        #[doc = concat!("Sets the value [`", stringify!($getter), "`](Socket::", stringify!($getter), ") reads.")]
+        pub fn $setter(&self, value: $ty) -> Result<()> {
+            Ok(self.with_raw(|raw| raw.$zmq_set(value))??)
+        }
+    )*};
+}
+
+impl Socket {
+    plain_options! {
+        /// `ZMQ_SNDHWM`: how many messages may queue per peer for sending
+        /// before sends wait (0 means no limit).
+        sndhwm / set_sndhwm: i32 => get_sndhwm / set_sndhwm, example 500;
+        /// `ZMQ_RCVHWM`: how many messages may queue per peer for receiving
+        /// (0 means no limit).
+        rcvhwm / set_rcvhwm: i32 => get_rcvhwm / set_rcvhwm, example 500;
+        /// `ZMQ_IMMEDIATE`: queue messages only to completed connections.
+        immediate / set_immediate: bool => is_immediate / set_immediate, example true;
+        /// `ZMQ_CONFLATE`: keep only the last message (no multipart).
+        conflate / set_conflate: bool => is_conflate / set_conflate, example true;
+        /// `ZMQ_PLAIN_SERVER`: act as the server of the PLAIN mechanism.
+        plain_server / set_plain_server: bool => is_plain_server / set_plain_server, example true;
+        /// `ZMQ_TCP_KEEPALIVE_CNT`: keepalive probes before a tcp connection
+        /// is dropped (-1: the system's default).
+        tcp_keepalive_count / set_tcp_keepalive_count: i32 => get_tcp_keepalive_cnt / set_tcp_keepalive_cnt, example 5;
+    }
+
+    /// `ZMQ_LINGER`: how long unsent messages are kept after close; `None`
+    /// is forever. Sockets of this crate start at
+    /// [`DEFAULT_LINGER`](crate::DEFAULT_LINGER).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::PUSH)?;
+    /// socket.set_linger(Some(Duration::ZERO))?;
+    /// assert_eq!(socket.linger()?, Some(Duration::ZERO));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn linger(&self) -> Result<Option<Duration>> {
+        Ok(from_millis(self.with_raw(|raw| raw.get_linger())??))
+    }
+
+    /// Sets the value [`linger`](Socket::linger) reads.
+    pub fn set_linger(&self, linger: Option<Duration>) -> Result<()> {
+        let value = to_millis("ZMQ_LINGER", linger)?;
+        Ok(self.with_raw(|raw| raw.set_linger(value))??)
+    }
+
+    /// `ZMQ_RECONNECT_IVL`: how long to wait before reconnecting; `None`
+    /// means never reconnect.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// socket.set_reconnect_interval(Some(Duration::from_millis(50)))?;
+    /// assert_eq!(socket.reconnect_interval()?, Some(Duration::from_millis(50)));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn reconnect_interval(&self) -> Result<Option<Duration>> {
+        Ok(from_millis(self.with_raw(|raw| raw.get_reconnect_ivl())??))
+    }
+
+    /// Sets the value [`reconnect_interval`](Socket::reconnect_interval) reads.
+    pub fn set_reconnect_interval(&self, interval: Option<Duration>) -> Result<()> {
+        let value = to_millis("ZMQ_RECONNECT_IVL", interval)?;
+        Ok(self.with_raw(|raw| raw.set_reconnect_ivl(value))??)
+    }
+
+    /// `ZMQ_RECONNECT_IVL_MAX`: the ceiling of the exponential reconnect
+    /// back-off; zero keeps the interval constant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// socket.set_reconnect_interval_max(Duration::from_secs(5))?;
+    /// assert_eq!(socket.reconnect_interval_max()?, Duration::from_secs(5));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn reconnect_interval_max(&self) -> Result<Duration> {
+        let millis = self.with_raw(|raw| raw.get_reconnect_ivl_max())??;
+        Ok(Duration::from_millis(millis.max(0) as u64))
+    }
+
+    /// Sets the value [`reconnect_interval_max`](Socket::reconnect_interval_max) reads.
+    pub fn set_reconnect_interval_max(&self, ceiling: Duration) -> Result<()> {
+        let value = to_millis("ZMQ_RECONNECT_IVL_MAX", Some(ceiling))?;
+        Ok(self.with_raw(|raw| raw.set_reconnect_ivl_max(value))??)
+    }
+
+    /// `ZMQ_MAXMSGSIZE`: the largest message accepted from a peer, in bytes;
+    /// a peer sending more is disconnected. `None` means no limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::ROUTER)?;
+    /// socket.set_max_message_size(Some(1 << 20))?;
+    /// assert_eq!(socket.max_message_size()?, Some(1 << 20));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn max_message_size(&self) -> Result<Option<u64>> {
+        let value = self.with_raw(|raw| raw.get_maxmsgsize())??;
+        Ok(u64::try_from(value).ok())
+    }
+
+    /// Sets the value [`max_message_size`](Socket::max_message_size) reads.
+    pub fn set_max_message_size(&self, limit: Option<u64>) -> Result<()> {
+        let value = match limit {
+            None => -1,
+            Some(limit) => i64::try_from(limit).map_err(|_| Error::InvalidOption {
+                option: "ZMQ_MAXMSGSIZE",
+                reason: "larger than i64::MAX",
+            })?,
+        };
+        Ok(self.with_raw(|raw| raw.set_maxmsgsize(value))??)
+    }
+
+    /// `ZMQ_ROUTING_ID`: the identity a ROUTER peer sees for this socket
+    /// (1 to 255 bytes, not starting with a zero byte).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// socket.set_routing_id(b"worker-1")?;
+    /// assert_eq!(socket.routing_id()?, b"worker-1");
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn routing_id(&self) -> Result<Vec<u8>> {
+        Ok(self.with_raw(|raw| raw.get_identity())??)
+    }
+
+    /// Sets the value [`routing_id`](Socket::routing_id) reads; takes effect
+    /// for connections made afterwards.
+    pub fn set_routing_id(&self, id: impl AsRef<[u8]>) -> Result<()> {
+        let id = id.as_ref();
+        Ok(self.with_raw(|raw| raw.set_identity(id))??)
+    }
+
+    /// `ZMQ_ROUTER_MANDATORY` (ROUTER only, write-only in libzmq): sending to
+    /// an unknown peer fails with `EHOSTUNREACH` instead of dropping the
+    /// message silently, and a peer at its high-water mark makes the send
+    /// wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// let router = zmq_core::Socket::new(zmq_core::SocketType::ROUTER)?;
+    /// router.set_router_mandatory(true)?;
+    /// let err = router.send(["nobody", "hello"]).await.unwrap_err();
+    /// assert_eq!(err.error.errno(), Some(zmq_core::zmq::Error::EHOSTUNREACH.to_raw()));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn set_router_mandatory(&self, mandatory: bool) -> Result<()> {
+        Ok(self.with_raw(|raw| raw.set_router_mandatory(mandatory))??)
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE`: `Some(true)` or `Some(false)` turn tcp keepalive
+    /// on or off, `None` leaves the system's default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// socket.set_tcp_keepalive(Some(true))?;
+    /// assert_eq!(socket.tcp_keepalive()?, Some(true));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn tcp_keepalive(&self) -> Result<Option<bool>> {
+        let value = self.with_raw(|raw| raw.get_tcp_keepalive())??;
+        Ok(match value {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        })
+    }
+
+    /// Sets the value [`tcp_keepalive`](Socket::tcp_keepalive) reads.
+    pub fn set_tcp_keepalive(&self, keepalive: Option<bool>) -> Result<()> {
+        let value = keepalive.map_or(-1, i32::from);
+        Ok(self.with_raw(|raw| raw.set_tcp_keepalive(value))??)
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE_IDLE`: idle time before the first keepalive probe
+    /// (whole seconds); `None` is the system's default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// socket.set_tcp_keepalive_idle(Some(Duration::from_secs(30)))?;
+    /// assert_eq!(socket.tcp_keepalive_idle()?, Some(Duration::from_secs(30)));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn tcp_keepalive_idle(&self) -> Result<Option<Duration>> {
+        Ok(from_secs(
+            self.with_raw(|raw| raw.get_tcp_keepalive_idle())??,
+        ))
+    }
+
+    /// Sets the value [`tcp_keepalive_idle`](Socket::tcp_keepalive_idle) reads.
+    pub fn set_tcp_keepalive_idle(&self, idle: Option<Duration>) -> Result<()> {
+        let value = to_secs("ZMQ_TCP_KEEPALIVE_IDLE", idle)?;
+        Ok(self.with_raw(|raw| raw.set_tcp_keepalive_idle(value))??)
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE_INTVL`: time between keepalive probes (whole
+    /// seconds); `None` is the system's default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// socket.set_tcp_keepalive_interval(Some(Duration::from_secs(5)))?;
+    /// assert_eq!(socket.tcp_keepalive_interval()?, Some(Duration::from_secs(5)));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn tcp_keepalive_interval(&self) -> Result<Option<Duration>> {
+        Ok(from_secs(
+            self.with_raw(|raw| raw.get_tcp_keepalive_intvl())??,
+        ))
+    }
+
+    /// Sets the value [`tcp_keepalive_interval`](Socket::tcp_keepalive_interval) reads.
+    pub fn set_tcp_keepalive_interval(&self, interval: Option<Duration>) -> Result<()> {
+        let value = to_secs("ZMQ_TCP_KEEPALIVE_INTVL", interval)?;
+        Ok(self.with_raw(|raw| raw.set_tcp_keepalive_intvl(value))??)
+    }
+
+    /// The security mechanism in use (`ZMQ_MECHANISM`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::REP)?;
+    /// socket.set_plain_server(true)?;
+    /// assert_eq!(socket.mechanism()?, zmq_core::zmq::Mechanism::ZMQ_PLAIN);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn mechanism(&self) -> Result<zmq::Mechanism> {
+        Ok(self.with_raw(|raw| raw.get_mechanism())??)
+    }
+
+    /// `ZMQ_PLAIN_USERNAME`: the user name a PLAIN client presents; `None`
+    /// clears it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::REQ)?;
+    /// socket.set_plain_username(Some("admin"))?;
+    /// assert_eq!(socket.plain_username()?.as_deref(), Some("admin"));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn plain_username(&self) -> Result<Option<String>> {
+        let name = self.with_raw(|raw| raw.get_plain_username())??;
+        Ok(name.ok().filter(|name| !name.is_empty()))
+    }
+
+    /// Sets the value [`plain_username`](Socket::plain_username) reads.
+    pub fn set_plain_username(&self, username: Option<&str>) -> Result<()> {
+        Ok(self.with_raw(|raw| raw.set_plain_username(username))??)
+    }
+
+    /// `ZMQ_PLAIN_PASSWORD`: the password a PLAIN client presents; `None`
+    /// clears it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::REQ)?;
+    /// socket.set_plain_password(Some("secret"))?;
+    /// assert_eq!(socket.plain_password()?.as_deref(), Some("secret"));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn plain_password(&self) -> Result<Option<String>> {
+        let password = self.with_raw(|raw| raw.get_plain_password())??;
+        Ok(password.ok().filter(|password| !password.is_empty()))
+    }
+
+    /// Sets the value [`plain_password`](Socket::plain_password) reads.
+    pub fn set_plain_password(&self, password: Option<&str>) -> Result<()> {
+        Ok(self.with_raw(|raw| raw.set_plain_password(password))??)
+    }
+
+    /// `ZMQ_ZAP_DOMAIN`: the authentication domain a server asks ZAP about.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::ROUTER)?;
+    /// socket.set_zap_domain("global")?;
+    /// assert_eq!(socket.zap_domain()?, "global");
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn zap_domain(&self) -> Result<String> {
+        let domain = self.with_raw(|raw| raw.get_zap_domain())??;
+        Ok(domain.unwrap_or_else(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// Sets the value [`zap_domain`](Socket::zap_domain) reads.
+    pub fn set_zap_domain(&self, domain: &str) -> Result<()> {
+        Ok(self.with_raw(|raw| raw.set_zap_domain(domain))??)
+    }
+
+    /// `ZMQ_CURVE_SERVER`: act as the server of the CURVE mechanism (needs a
+    /// libzmq built with CURVE; without it this is an `EINVAL` error).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::ROUTER)?;
+    /// if zmq_core::zmq::has("curve") == Some(true) {
+    ///     socket.set_curve_server(true)?;
+    ///     assert!(socket.curve_server()?);
+    /// } else {
+    ///     assert!(socket.set_curve_server(true).is_err());
+    /// }
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn curve_server(&self) -> Result<bool> {
+        Ok(self.with_raw(|raw| raw.is_curve_server())??)
+    }
+
+    /// Sets the value [`curve_server`](Socket::curve_server) reads.
+    pub fn set_curve_server(&self, server: bool) -> Result<()> {
+        Ok(self.with_raw(|raw| raw.set_curve_server(server))??)
+    }
+
+    /// `ZMQ_CURVE_PUBLICKEY`: this socket's long-term CURVE public key, 32
+    /// bytes or 40 Z85 characters (needs a libzmq built with CURVE).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// if zmq_core::zmq::has("curve") == Some(true) {
+    ///     socket.set_curve_public_key(&[7u8; 32])?;
+    ///     assert_eq!(socket.curve_public_key()?, [7u8; 32]);
+    /// }
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn curve_public_key(&self) -> Result<Vec<u8>> {
+        Ok(self.with_raw(|raw| raw.get_curve_publickey())??)
+    }
+
+    /// Sets the value [`curve_public_key`](Socket::curve_public_key) reads.
+    pub fn set_curve_public_key(&self, key: &[u8]) -> Result<()> {
+        let key = check_curve_key("ZMQ_CURVE_PUBLICKEY", key)?;
+        Ok(self.with_raw(|raw| raw.set_curve_publickey(key))??)
+    }
+
+    /// `ZMQ_CURVE_SECRETKEY`: this socket's long-term CURVE secret key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// assert!(socket.set_curve_secret_key(b"too short").is_err());
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn curve_secret_key(&self) -> Result<Vec<u8>> {
+        Ok(self.with_raw(|raw| raw.get_curve_secretkey())??)
+    }
+
+    /// Sets the value [`curve_secret_key`](Socket::curve_secret_key) reads.
+    pub fn set_curve_secret_key(&self, key: &[u8]) -> Result<()> {
+        let key = check_curve_key("ZMQ_CURVE_SECRETKEY", key)?;
+        Ok(self.with_raw(|raw| raw.set_curve_secretkey(key))??)
+    }
+
+    /// `ZMQ_CURVE_SERVERKEY`: the public key of the CURVE server a client
+    /// connects to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// assert!(socket.set_curve_server_key(&[0u8; 31]).is_err());
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn curve_server_key(&self) -> Result<Vec<u8>> {
+        Ok(self.with_raw(|raw| raw.get_curve_serverkey())??)
+    }
+
+    /// Sets the value [`curve_server_key`](Socket::curve_server_key) reads.
+    pub fn set_curve_server_key(&self, key: &[u8]) -> Result<()> {
+        let key = check_curve_key("ZMQ_CURVE_SERVERKEY", key)?;
+        Ok(self.with_raw(|raw| raw.set_curve_serverkey(key))??)
+    }
+}
+
+fn check_curve_key<'k>(option: &'static str, key: &'k [u8]) -> Result<&'k [u8]> {
+    match key.len() {
+        32 | 40 => Ok(key),
+        _ => Err(Error::InvalidOption {
+            option,
+            reason: "a CURVE key is 32 bytes, or 40 characters of Z85",
+        }),
+    }
+}
+
+/// libzmq's "-1 means none" milliseconds.
+fn from_millis(value: i32) -> Option<Duration> {
+    u64::try_from(value).ok().map(Duration::from_millis)
+}
+
+fn to_millis(option: &'static str, value: Option<Duration>) -> Result<i32> {
+    match value {
+        None => Ok(-1),
+        Some(duration) => i32::try_from(duration.as_millis()).map_err(|_| Error::InvalidOption {
+            option,
+            reason: "longer than i32::MAX milliseconds",
+        }),
+    }
+}
+
+fn from_secs(value: i32) -> Option<Duration> {
+    u64::try_from(value).ok().map(Duration::from_secs)
+}
+
+fn to_secs(option: &'static str, value: Option<Duration>) -> Result<i32> {
+    match value {
+        None => Ok(-1),
+        Some(duration) => i32::try_from(duration.as_secs()).map_err(|_| Error::InvalidOption {
+            option,
+            reason: "longer than i32::MAX seconds",
+        }),
+    }
+}

@@ -1,0 +1,3 @@
+//! Placeholder: the real quickstart example replaces this file.
+
+fn main() {}
