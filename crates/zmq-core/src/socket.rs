@@ -226,6 +226,12 @@ impl Socket {
     /// ```
     pub fn try_send(&self, message: impl Into<Multipart>) -> Result<(), SendError> {
         let mut message = message.into();
+        if message.is_empty() {
+            return Err(SendError {
+                error: Error::EmptyMessage,
+                message,
+            });
+        }
         let outcome = self.core.with_raw(|raw| {
             loop {
                 match send_multipart(raw, &mut message) {
@@ -568,6 +574,13 @@ impl Future for SendFuture<'_> {
         let Some(message) = this.message.as_mut() else {
             panic!("SendFuture polled after completion");
         };
+        if message.is_empty() {
+            let message = this.message.take().unwrap_or_default();
+            return Poll::Ready(Err(SendError {
+                error: Error::EmptyMessage,
+                message,
+            }));
+        }
         let outcome = this
             .socket
             .core

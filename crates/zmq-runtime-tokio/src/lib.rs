@@ -1,1 +1,276 @@
-//! placeholder
+//! tokio adapter for the `zmq-core` async ZeroMQ stack.
+//!
+//! [`zmq_core`]'s sockets already run under tokio without this crate: their
+//! readiness comes from libzmq's notification descriptor through `async-io`'s
+//! reactor, which runs on a thread of its own, so `socket.recv().await` works
+//! inside any tokio task, on a current-thread or a multi-thread runtime.
+//!
+//! What this crate adds is [`TokioRuntime`], the tokio implementation of
+//! [`zmq_core::runtime::Runtime`]: the spawning and timers that the upper
+//! layers (streams, RPC servers) ask for through that seam, backed by a
+//! [`tokio::runtime::Handle`]. Later versions may add readiness through
+//! tokio's own reactor (`AsyncFd`) and one-line serve helpers.
+//!
+//! The crate re-exports [`zmq_core`] and its main types, so a tokio
+//! application can depend on this crate alone.
+//!
+//! # Requirements
+//!
+//! [`Runtime::sleep`] uses tokio's timers: the tokio runtime must have time
+//! enabled (`Builder::enable_time` or `Builder::enable_all`; `#[tokio::main]`
+//! enables it).
+//!
+//! # Examples
+//!
+//! A PUSH/PULL pair: a task spawned through the [`TokioRuntime`] sends, the
+//! main task receives, with a bounded wait:
+//!
+//! ```
+//! use std::time::Duration;
+//! use zmq_runtime_tokio::{Runtime, Socket, SocketType, TokioRuntime};
+//!
+//! let tokio_runtime = tokio::runtime::Builder::new_current_thread()
+//!     .enable_all()
+//!     .build()?;
+//! tokio_runtime.block_on(async {
+//!     let runtime = TokioRuntime::try_current()?;
+//!
+//!     let pull = Socket::new(SocketType::PULL)?;
+//!     let endpoint = pull.bind("tcp://127.0.0.1:*")?;
+//!     let push = Socket::new(SocketType::PUSH)?;
+//!     push.connect(&endpoint)?;
+//!
+//!     runtime.spawn(Box::pin(async move {
+//!         push.send(["hello", "world"]).await.expect("send");
+//!     }));
+//!
+//!     let message = tokio::time::timeout(Duration::from_secs(10), pull.recv()).await??;
+//!     assert_eq!(message[0], "hello");
+//!     assert_eq!(message[1], "world");
+//!     Ok::<(), Box<dyn std::error::Error>>(())
+//! })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use tokio::runtime::{Handle, TryCurrentError};
+
+pub use zmq_core;
+pub use zmq_core::runtime::{BoxFuture, Runtime};
+pub use zmq_core::{Context, Error, Frame, Multipart, SendError, Socket, SocketType};
+
+/// The tokio [`Runtime`]: spawns onto, and times with, a tokio runtime.
+///
+/// It holds a [`Handle`], so it is cheap to clone and can be used from any
+/// thread, inside the runtime or outside it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use zmq_runtime_tokio::{Runtime, TokioRuntime};
+///
+/// let tokio_runtime = tokio::runtime::Builder::new_multi_thread()
+///     .worker_threads(1)
+///     .enable_all()
+///     .build()?;
+/// let runtime = TokioRuntime::from_handle(tokio_runtime.handle().clone());
+///
+/// // Spawned from outside the runtime; runs on its worker thread.
+/// let (done_tx, done_rx) = std::sync::mpsc::channel();
+/// runtime.spawn(Box::pin(async move { done_tx.send(()).unwrap() }));
+/// done_rx.recv_timeout(Duration::from_secs(10))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct TokioRuntime {
+    handle: Handle,
+}
+
+impl TokioRuntime {
+    /// The runtime of the current tokio context.
+    ///
+    /// # Errors
+    ///
+    /// [`NoRuntime`] when called outside a tokio runtime (neither on one of
+    /// its threads nor under [`Handle::enter`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_runtime_tokio::TokioRuntime;
+    ///
+    /// // Outside a runtime: an error, not a panic.
+    /// assert!(TokioRuntime::try_current().is_err());
+    ///
+    /// let tokio_runtime = tokio::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build()?;
+    /// let runtime = tokio_runtime.block_on(async { TokioRuntime::try_current() })?;
+    /// # let _ = runtime;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_current() -> Result<TokioRuntime, NoRuntime> {
+        Handle::try_current()
+            .map(TokioRuntime::from_handle)
+            .map_err(|source| NoRuntime { source })
+    }
+
+    /// The runtime behind `handle`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_runtime_tokio::TokioRuntime;
+    ///
+    /// let tokio_runtime = tokio::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build()?;
+    /// let runtime = TokioRuntime::from_handle(tokio_runtime.handle().clone());
+    /// # let _ = runtime;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn from_handle(handle: Handle) -> TokioRuntime {
+        TokioRuntime { handle }
+    }
+
+    /// The handle this runtime spawns onto.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_runtime_tokio::TokioRuntime;
+    ///
+    /// let tokio_runtime = tokio::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build()?;
+    /// let runtime = TokioRuntime::from_handle(tokio_runtime.handle().clone());
+    /// assert_eq!(runtime.handle().block_on(async { 1 + 1 }), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl From<Handle> for TokioRuntime {
+    /// The same as [`TokioRuntime::from_handle`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_runtime_tokio::TokioRuntime;
+    ///
+    /// let tokio_runtime = tokio::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build()?;
+    /// let runtime: TokioRuntime = tokio_runtime.handle().clone().into();
+    /// # let _ = runtime;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn from(handle: Handle) -> TokioRuntime {
+        TokioRuntime::from_handle(handle)
+    }
+}
+
+impl Runtime for TokioRuntime {
+    /// Spawns `task` onto the runtime with [`Handle::spawn`] and detaches it.
+    ///
+    /// Callable from any thread. On a current-thread runtime the task runs
+    /// while the runtime is being driven (`block_on`). If the runtime has
+    /// shut down, the task is dropped without running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zmq_runtime_tokio::{Runtime, TokioRuntime};
+    ///
+    /// let tokio_runtime = tokio::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build()?;
+    /// tokio_runtime.block_on(async {
+    ///     let runtime = TokioRuntime::try_current()?;
+    ///     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    ///     runtime.spawn(Box::pin(async move {
+    ///         let _ = done_tx.send("done");
+    ///     }));
+    ///     let done = tokio::time::timeout(Duration::from_secs(10), done_rx).await??;
+    ///     assert_eq!(done, "done");
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn spawn(&self, task: BoxFuture<'static, ()>) {
+        drop(self.handle.spawn(task));
+    }
+
+    /// [`tokio::time::sleep`] on this runtime's timer.
+    ///
+    /// The timer is registered under the runtime's context, so the returned
+    /// future may be created and polled from any thread.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the runtime was built without time enabled (see the
+    /// [crate documentation](crate#requirements)), and, as tokio does, if the
+    /// future is polled after the runtime has shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use zmq_runtime_tokio::{Runtime, TokioRuntime};
+    ///
+    /// let tokio_runtime = tokio::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build()?;
+    /// tokio_runtime.block_on(async {
+    ///     let runtime = TokioRuntime::try_current()?;
+    ///     let start = Instant::now();
+    ///     runtime.sleep(Duration::from_millis(10)).await;
+    ///     assert!(start.elapsed() >= Duration::from_millis(10));
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        let _context = self.handle.enter();
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// The error of [`TokioRuntime::try_current`]: no tokio runtime is current.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_runtime_tokio::TokioRuntime;
+///
+/// let error = TokioRuntime::try_current().unwrap_err();
+/// assert!(error.to_string().contains("no tokio runtime"));
+/// ```
+#[derive(Debug)]
+pub struct NoRuntime {
+    source: TryCurrentError,
+}
+
+impl fmt::Display for NoRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "no tokio runtime is current: call from within a tokio runtime, \
+             or use TokioRuntime::from_handle",
+        )
+    }
+}
+
+impl StdError for NoRuntime {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.source)
+    }
+}

@@ -1,0 +1,35 @@
+//! Compile-time pins of the auto traits of every public handle and future:
+//! a change that makes a future `!Send` or a socket `!Sync` fails to build.
+
+use static_assertions::{assert_impl_all, assert_not_impl_any};
+use zmq_core::{
+    Context, Error, Frame, Multipart, RecvFuture, SendError, SendFuture, Socket, SocketType,
+};
+
+assert_impl_all!(Socket: Send, Sync, std::fmt::Debug);
+// Shared through an `Arc`, never duplicated: one handle closes the socket.
+assert_not_impl_any!(Socket: Clone);
+
+assert_impl_all!(SendFuture<'static>: Send, Sync, Unpin, std::fmt::Debug);
+assert_impl_all!(RecvFuture<'static>: Send, Sync, Unpin, std::fmt::Debug);
+
+assert_impl_all!(Context: Send, Sync, Clone, std::fmt::Debug);
+assert_impl_all!(Frame: Send, Sync, Clone, Unpin);
+assert_impl_all!(Multipart: Send, Sync, Clone, Unpin);
+assert_impl_all!(Error: Send, Sync, std::error::Error);
+assert_impl_all!(SendError: Send, Sync, std::error::Error);
+assert_impl_all!(SocketType: Send, Sync, Copy);
+
+/// The futures of `async` code built on a socket are `Send` too: they can
+/// be spawned on a multi-threaded executor.
+#[test]
+fn async_code_over_a_socket_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let socket = Socket::new(SocketType::PAIR).expect("socket");
+    let echo = async {
+        let message = socket.recv().await?;
+        socket.send(message).await?;
+        Ok::<(), Error>(())
+    };
+    assert_send(&echo);
+}

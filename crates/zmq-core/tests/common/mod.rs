@@ -1,0 +1,259 @@
+//! Test support shared by the integration tests: executors, bounded waits,
+//! unique endpoints.
+#![allow(dead_code, unreachable_pub)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use zmq_core::{Multipart, Socket, SocketType};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// The longest any one test case may run before it counts as a hang.
+pub const CASE_LIMIT: Duration = Duration::from_secs(60);
+
+/// A bound for a single wait that should complete promptly.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// The executors every behaviour runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rt {
+    TokioCurrentThread,
+    TokioMultiThread,
+    Smol,
+    BlockOn,
+}
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl Rt {
+    /// Runs `future` as a task of its own on this executor (a thread of its
+    /// own for plain `block_on`); the returned future yields its output.
+    pub fn spawn<T: Send + 'static>(
+        self,
+        future: impl Future<Output = T> + Send + 'static,
+    ) -> BoxFuture<T> {
+        match self {
+            Rt::TokioCurrentThread | Rt::TokioMultiThread => {
+                let handle = tokio::spawn(future);
+                Box::pin(async move { handle.await.expect("task panicked") })
+            }
+            Rt::Smol => Box::pin(smol::spawn(future)),
+            Rt::BlockOn => {
+                let (sender, receiver) = smol::channel::bounded(1);
+                std::thread::spawn(move || {
+                    let output = futures_lite::future::block_on(future);
+                    let _ = sender.send_blocking(output);
+                });
+                Box::pin(async move { receiver.recv().await.expect("thread panicked") })
+            }
+        }
+    }
+}
+
+/// Runs one test case under `rt`, bounded by [`CASE_LIMIT`].
+pub fn run<F, Fut>(rt: Rt, case: F)
+where
+    F: FnOnce(Rt) -> Fut + Send + 'static,
+    Fut: Future<Output = TestResult> + Send + 'static,
+{
+    let bounded = async move {
+        match timeout(CASE_LIMIT, case(rt)).await {
+            Some(result) => result,
+            None => Err(format!("the case did not finish within {CASE_LIMIT:?}").into()),
+        }
+    };
+    let outcome = match rt {
+        Rt::TokioCurrentThread => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(bounded),
+        Rt::TokioMultiThread => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            let task = runtime.spawn(bounded);
+            runtime.block_on(task).expect("case panicked")
+        }
+        Rt::Smol => smol::block_on(smol::spawn(bounded)),
+        Rt::BlockOn => futures_lite::future::block_on(bounded),
+    };
+    if let Err(error) = outcome {
+        panic!("under {rt:?}: {error}");
+    }
+}
+
+/// Defines each case once and a `#[test]` per executor for it.
+#[allow(unused_macros)]
+macro_rules! on_every_executor {
+    ($( $(#[$meta:meta])* async fn $name:ident($rt:ident) $body:block )*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn case($rt: $crate::common::Rt) -> $crate::common::TestResult $body
+
+            #[test]
+            fn tokio_current_thread() {
+                $crate::common::run($crate::common::Rt::TokioCurrentThread, case);
+            }
+
+            #[test]
+            fn tokio_multi_thread() {
+                $crate::common::run($crate::common::Rt::TokioMultiThread, case);
+            }
+
+            #[test]
+            fn smol() {
+                $crate::common::run($crate::common::Rt::Smol, case);
+            }
+
+            #[test]
+            fn block_on() {
+                $crate::common::run($crate::common::Rt::BlockOn, case);
+            }
+        }
+    )*};
+}
+
+/// `Some(output)` if `future` completes within `limit`, else `None` (and
+/// the future is dropped). Works under every executor: async-io's timer.
+pub async fn timeout<T>(limit: Duration, future: impl Future<Output = T>) -> Option<T> {
+    futures_lite::future::or(async { Some(future.await) }, async {
+        async_io::Timer::after(limit).await;
+        None
+    })
+    .await
+}
+
+/// Like [`timeout`], but a timeout is an error naming `what`.
+pub async fn within<T>(
+    limit: Duration,
+    what: &str,
+    future: impl Future<Output = T>,
+) -> Result<T, String> {
+    timeout(limit, future)
+        .await
+        .ok_or_else(|| format!("{what}: no progress within {limit:?}"))
+}
+
+pub async fn sleep(duration: Duration) {
+    async_io::Timer::after(duration).await;
+}
+
+/// The transports every socket pair is tried over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    Ipc,
+    Inproc,
+}
+
+pub const TRANSPORTS: [Transport; 3] = [Transport::Tcp, Transport::Ipc, Transport::Inproc];
+
+static UNIQUE: AtomicUsize = AtomicUsize::new(0);
+
+impl Transport {
+    /// A fresh endpoint to bind: an ephemeral tcp port, a unique ipc path,
+    /// a unique inproc name.
+    pub fn endpoint(self) -> String {
+        let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        match self {
+            Transport::Tcp => "tcp://127.0.0.1:*".to_owned(),
+            Transport::Ipc => {
+                let path = std::env::temp_dir().join(format!("zmq-core-test-{pid}-{n}.ipc"));
+                format!("ipc://{}", path.display())
+            }
+            Transport::Inproc => format!("inproc://zmq-core-test-{pid}-{n}"),
+        }
+    }
+}
+
+/// Binds a `bound` socket and connects a `connecting` one to it.
+pub fn connected(
+    bound: SocketType,
+    connecting: SocketType,
+    transport: Transport,
+) -> zmq_core::Result<(Socket, Socket)> {
+    let server = Socket::new(bound)?;
+    let endpoint = server.bind(&transport.endpoint())?;
+    let client = Socket::new(connecting)?;
+    client.connect(&endpoint)?;
+    Ok((server, client))
+}
+
+/// A message exercising frame edge cases: text, an empty frame, non-ASCII,
+/// binary with NUL and 0xff, and a frame large enough to go zero-copy.
+pub fn awkward_message(tag: &str) -> Multipart {
+    let mut message = Multipart::new();
+    message.push_back(tag);
+    message.push_back("");
+    message.push_back("γειά σου");
+    message.push_back(&b"\x00\xff\x00"[..]);
+    message.push_back(vec![0xa5u8; 4096]);
+    message
+}
+
+/// For PUB/SUB pairs: publishes `probe` until the subscriber sees one (the
+/// subscription has reached the publisher), then drains stray probes.
+pub async fn wait_for_subscription(
+    publisher: &Socket,
+    subscriber: &Socket,
+    probe: &str,
+) -> TestResult {
+    let joined = async {
+        loop {
+            publisher.send(probe).await?;
+            if let Some(received) = timeout(Duration::from_millis(20), subscriber.recv()).await {
+                received?;
+                return Ok::<(), zmq_core::Error>(());
+            }
+        }
+    };
+    within(WAIT, "subscription handshake", joined).await??;
+    // Probes still in flight arrive within a moment; drop them.
+    while timeout(Duration::from_millis(50), subscriber.recv())
+        .await
+        .is_some()
+    {}
+    Ok(())
+}
+
+/// The process's CPU time so far (user + system, all threads).
+pub fn process_cpu_time() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a `rusage` into the pointer it is given,
+    // which points at enough writable, zeroed storage.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0, "getrusage failed");
+    // SAFETY: getrusage succeeded, so the struct is initialised.
+    let usage = unsafe { usage.assume_init() };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// Reads the sequence number written by [`numbered`].
+pub fn sequence_of(message: &Multipart) -> u64 {
+    let bytes: [u8; 8] = message[0][..8]
+        .try_into()
+        .expect("an 8-byte sequence frame");
+    u64::from_be_bytes(bytes)
+}
+
+/// A message carrying a sequence number in its first frame.
+pub fn numbered(sequence: u64, extra_frames: usize) -> Multipart {
+    let mut message = Multipart::from(sequence.to_be_bytes().to_vec());
+    for part in 0..extra_frames {
+        message.push_back(format!("part {part} of {sequence}"));
+    }
+    message
+}
