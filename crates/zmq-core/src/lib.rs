@@ -69,6 +69,8 @@
 //! | `getsockopt` / `setsockopt` | typed accessors, or [`Socket::with_raw`] |
 //! | `ZmqError` with errno | [`Error`] with [`Error::errno`] |
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod context;
 mod error;
 mod message;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 use tokio::time::timeout;
-use zmq_runtime_tokio::{NoRuntime, Runtime, Socket, SocketType, TokioRuntime};
+use zmq_runtime_tokio::{NoRuntime, Runtime, TokioRuntime};
 
 /// Every wait in these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(30);
@@ -154,49 +154,10 @@ fn zero_sleep_completes() {
 
 const MESSAGES: usize = 1000;
 
-/// A ROUTER echo server and a DEALER client over TCP; the server, the
-/// client's writer and the client's reader are three tasks spawned through
-/// the runtime (as a trait object, the way upper layers hold it).
 async fn round_trip(runtime: Arc<dyn Runtime>) {
-    let server = Socket::new(SocketType::ROUTER).expect("router");
-    let endpoint = server.bind("tcp://127.0.0.1:*").expect("bind");
-    let client = Arc::new(Socket::new(SocketType::DEALER).expect("dealer"));
-    client.connect(&endpoint).expect("connect");
-
-    runtime.spawn(Box::pin(async move {
-        for _ in 0..MESSAGES {
-            // [peer id, body]: back to the same peer.
-            let request = server.recv().await.expect("server recv");
-            assert_eq!(request.len(), 2);
-            server.send(request).await.expect("server send");
-        }
-    }));
-
-    let writer = Arc::clone(&client);
-    runtime.spawn(Box::pin(async move {
-        for i in 0..MESSAGES {
-            writer.send(i.to_string()).await.expect("client send");
-        }
-    }));
-
-    let (done_tx, done_rx) = oneshot::channel();
-    let reader = Arc::clone(&client);
-    runtime.spawn(Box::pin(async move {
-        let mut received = Vec::with_capacity(MESSAGES);
-        for _ in 0..MESSAGES {
-            let reply = reader.recv().await.expect("client recv");
-            assert_eq!(reply.len(), 1);
-            let body = reply[0].as_str().expect("utf-8 body").to_owned();
-            received.push(body.parse::<usize>().expect("a number"));
-        }
-        let _ = done_tx.send(received);
-    }));
-
-    let received = timeout(LIMIT, done_rx)
+    zmq_core::conformance::socket_round_trip(runtime, MESSAGES, LIMIT)
         .await
-        .expect("round trip in time")
-        .expect("reader finished without panicking");
-    assert_eq!(received, (0..MESSAGES).collect::<Vec<_>>());
+        .expect("round trip through spawned tasks");
 }
 
 #[test]
