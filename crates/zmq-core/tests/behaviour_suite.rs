@@ -1,16 +1,15 @@
 //! The behaviour of `Socket`, run under every executor: tokio
 //! current-thread and multi-thread, smol, and a plain `block_on`.
 
-#[macro_use]
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{TestResult, Transport, WAIT, connected, numbered, sequence_of, timeout, within};
 use zmq_core::{Context, Error, Multipart, Socket, SocketType};
+use zmq_test_support::{
+    TestResult, Transport, WAIT, connected, numbered, sequence_of, timeout, within,
+};
 
-on_every_executor! {
+zmq_test_support::on_every_executor! {
     async fn try_send_and_try_recv_never_wait(_rt) {
         let pull = Socket::new(SocketType::PULL)?;
         assert!(pull.try_recv().unwrap_err().is_would_block());
@@ -81,7 +80,7 @@ on_every_executor! {
         subscriber.subscribe("a")?;
         subscriber.unsubscribe("never")?;
         assert_eq!(subscriber.subscriptions(), [b"a".to_vec()].into_iter().collect());
-        common::wait_for_subscription(&publisher, &subscriber, "a-probe").await?;
+        zmq_test_support::wait_for_subscription(&publisher, &subscriber, "a-probe").await?;
 
         publisher.send("b: filtered out").await?;
         publisher.send("a: delivered").await?;
@@ -140,7 +139,7 @@ on_every_executor! {
             // No peer: a DEALER send waits.
             async move { socket.send("stuck").await.map_err(|e| e.error) }
         });
-        common::sleep(Duration::from_millis(50)).await;
+        zmq_test_support::sleep(Duration::from_millis(50)).await;
         socket.close();
         assert!(matches!(within(WAIT, "recv after close", pending_recv).await?, Err(Error::Closed)));
         assert!(matches!(within(WAIT, "send after close", pending_send).await?, Err(Error::Closed)));

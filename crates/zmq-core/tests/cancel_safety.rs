@@ -1,16 +1,13 @@
 //! Dropping a `recv` or `send` future never loses, duplicates or splits a
 //! message.
 
-#[macro_use]
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{
+use zmq_core::{Multipart, Socket, SocketType};
+use zmq_test_support::{
     TestResult, Transport, WAIT, connected, numbered, sequence_of, sleep, timeout, within,
 };
-use zmq_core::{Multipart, Socket, SocketType};
 
 /// Cycles through limits from "one poll only" up to a millisecond, so that
 /// futures are dropped at every stage: before registering, while parked,
@@ -24,7 +21,7 @@ fn race_limit(attempt: u64) -> Duration {
     }
 }
 
-on_every_executor! {
+zmq_test_support::on_every_executor! {
     async fn recv_futures_raced_against_timeouts_receive_each_message_once_in_order(rt) {
         const COUNT: u64 = 10_000;
         for transport in [Transport::Tcp, Transport::Inproc] {

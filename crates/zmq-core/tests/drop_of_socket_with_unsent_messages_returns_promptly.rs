@@ -2,8 +2,6 @@
 //! for a peer that never comes must return promptly, even with an infinite
 //! linger, and even on an executor thread.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use zmq_core::{Context, DEFAULT_LINGER, Socket, SocketType};

@@ -1,21 +1,18 @@
 //! Regression tests for failures known from other ZeroMQ bindings, each
 //! named after the bug it guards against.
 
-#[macro_use]
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{
+use zmq_core::{Multipart, Socket, SocketType};
+use zmq_test_support::{
     TRANSPORTS, TestResult, Transport, WAIT, connected, numbered, sequence_of, timeout, within,
 };
-use zmq_core::{Multipart, Socket, SocketType};
 
 /// Bounds for the load tests: generous, as CI machines are slow.
 const LOAD_LIMIT: Duration = Duration::from_secs(50);
 
-on_every_executor! {
+zmq_test_support::on_every_executor! {
     /// pyzmq#1203: a ROUTER echoing under load, its reader and writer in
     /// separate tasks (and the client's too), must not stall or lose
     /// messages. ROUTER_MANDATORY makes the echo wait at the high-water mark

@@ -1,13 +1,10 @@
 //! Every classic socket-type pair moves whole multipart messages over tcp,
 //! ipc and inproc (STREAM: tcp only, as libzmq offers it).
 
-#[macro_use]
-mod common;
-
 use std::io::{Read, Write};
 
-use common::{TRANSPORTS, Transport, WAIT, awkward_message, connected, within};
 use zmq_core::{Multipart, Socket, SocketType};
+use zmq_test_support::{TRANSPORTS, Transport, WAIT, awkward_message, connected, within};
 
 async fn exchange(from: &Socket, to: &Socket, message: Multipart) -> Result<Multipart, String> {
     within(WAIT, "send", from.send(message))
@@ -19,7 +16,7 @@ async fn exchange(from: &Socket, to: &Socket, message: Multipart) -> Result<Mult
 }
 
 /// Both sides see exactly what the other sent.
-async fn symmetric(bound: SocketType, connecting: SocketType) -> common::TestResult {
+async fn symmetric(bound: SocketType, connecting: SocketType) -> zmq_test_support::TestResult {
     for transport in TRANSPORTS {
         let (server, client) = connected(bound, connecting, transport)?;
         let sent = awkward_message(&format!("{transport:?} request"));
@@ -30,7 +27,7 @@ async fn symmetric(bound: SocketType, connecting: SocketType) -> common::TestRes
     Ok(())
 }
 
-on_every_executor! {
+zmq_test_support::on_every_executor! {
     async fn pair_with_pair(_rt) {
         symmetric(SocketType::PAIR, SocketType::PAIR).await
     }
@@ -115,7 +112,7 @@ on_every_executor! {
         for transport in TRANSPORTS {
             let (publisher, subscriber) = connected(SocketType::PUB, SocketType::SUB, transport)?;
             subscriber.subscribe("")?;
-            common::wait_for_subscription(&publisher, &subscriber, "probe").await?;
+            zmq_test_support::wait_for_subscription(&publisher, &subscriber, "probe").await?;
             let message = awkward_message("news");
             assert_eq!(exchange(&publisher, &subscriber, message.clone()).await?, message);
         }
@@ -140,7 +137,7 @@ on_every_executor! {
         for transport in TRANSPORTS {
             let (publisher, xsub) = connected(SocketType::PUB, SocketType::XSUB, transport)?;
             xsub.subscribe("")?;
-            common::wait_for_subscription(&publisher, &xsub, "probe").await?;
+            zmq_test_support::wait_for_subscription(&publisher, &xsub, "probe").await?;
             let message = awkward_message("news");
             assert_eq!(exchange(&publisher, &xsub, message.clone()).await?, message);
         }

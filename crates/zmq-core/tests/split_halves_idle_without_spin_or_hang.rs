@@ -3,13 +3,13 @@
 //! resumes at once). One test in this binary, so the CPU time measured is
 //! this scenario's alone.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Rt, TestResult, Transport, WAIT, connected, process_cpu_time, sleep, within};
 use zmq_core::SocketType;
+use zmq_test_support::{
+    Rt, TestResult, Transport, WAIT, connected, process_cpu_time, sleep, within,
+};
 
 const IDLE: Duration = Duration::from_secs(1);
 /// Allowed CPU time while idle: far below what a spinning task burns (a
@@ -73,6 +73,6 @@ fn reader_and_writer_tasks_idle_without_spinning_then_resume_tmq_50() {
         Rt::Smol,
         Rt::BlockOn,
     ] {
-        common::run(rt, idle_then_busy);
+        zmq_test_support::run(rt, idle_then_busy);
     }
 }

@@ -1,6 +1,18 @@
-//! Test support shared by the integration tests: executors, bounded waits,
-//! unique endpoints.
-#![allow(dead_code, unreachable_pub)]
+//! Test support for the workspace's integration tests: every behaviour under
+//! every executor, bounded waits, unique endpoints.
+//!
+//! ```
+//! zmq_test_support::on_every_executor! {
+//!     /// Each case becomes a module with one `#[test]` per executor.
+//!     async fn sockets_are_created(_rt) {
+//!         let socket = zmq_core::Socket::new(zmq_core::SocketType::PAIR)?;
+//!         assert!(!socket.is_closed());
+//!         Ok(())
+//!     }
+//! }
+//! ```
+
+#![forbid(unsafe_code)]
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,6 +21,7 @@ use std::time::Duration;
 
 use zmq_core::{Multipart, Socket, SocketType};
 
+/// What a test case returns: any error fails the test with its message.
 pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// The longest any one test case may run before it counts as a hang.
@@ -20,12 +33,29 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// The executors every behaviour runs under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rt {
+    /// A tokio current-thread runtime.
     TokioCurrentThread,
+    /// A tokio multi-thread runtime with two workers; the case itself runs
+    /// as a task on a worker.
     TokioMultiThread,
+    /// smol: the case under `smol::block_on`, tasks on smol's global
+    /// executor.
     Smol,
+    /// `futures_lite::future::block_on`; tasks get a thread each.
     BlockOn,
 }
 
+impl Rt {
+    /// Every executor, in the order the tests run them.
+    pub const ALL: [Rt; 4] = [
+        Rt::TokioCurrentThread,
+        Rt::TokioMultiThread,
+        Rt::Smol,
+        Rt::BlockOn,
+    ];
+}
+
+/// A spawned task's output, as a future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 impl Rt {
@@ -89,7 +119,12 @@ where
 }
 
 /// Defines each case once and a `#[test]` per executor for it.
-#[allow(unused_macros)]
+///
+/// Each `async fn name(rt) { ... }` becomes a module `name` holding the tests
+/// `tokio_current_thread`, `tokio_multi_thread`, `smol` and `block_on`; the
+/// body returns a [`TestResult`] and gets the [`Rt`] it runs under (for
+/// [`Rt::spawn`]).
+#[macro_export]
 macro_rules! on_every_executor {
     ($( $(#[$meta:meta])* async fn $name:ident($rt:ident) $body:block )*) => {$(
         $(#[$meta])*
@@ -97,26 +132,26 @@ macro_rules! on_every_executor {
             #[allow(unused_imports)]
             use super::*;
 
-            async fn case($rt: $crate::common::Rt) -> $crate::common::TestResult $body
+            async fn case($rt: $crate::Rt) -> $crate::TestResult $body
 
             #[test]
             fn tokio_current_thread() {
-                $crate::common::run($crate::common::Rt::TokioCurrentThread, case);
+                $crate::run($crate::Rt::TokioCurrentThread, case);
             }
 
             #[test]
             fn tokio_multi_thread() {
-                $crate::common::run($crate::common::Rt::TokioMultiThread, case);
+                $crate::run($crate::Rt::TokioMultiThread, case);
             }
 
             #[test]
             fn smol() {
-                $crate::common::run($crate::common::Rt::Smol, case);
+                $crate::run($crate::Rt::Smol, case);
             }
 
             #[test]
             fn block_on() {
-                $crate::common::run($crate::common::Rt::BlockOn, case);
+                $crate::run($crate::Rt::BlockOn, case);
             }
         }
     )*};
@@ -143,6 +178,7 @@ pub async fn within<T>(
         .ok_or_else(|| format!("{what}: no progress within {limit:?}"))
 }
 
+/// Sleeps on async-io's timer (works under every executor).
 pub async fn sleep(duration: Duration) {
     async_io::Timer::after(duration).await;
 }
@@ -150,11 +186,15 @@ pub async fn sleep(duration: Duration) {
 /// The transports every socket pair is tried over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
+    /// `tcp://127.0.0.1:*`: an ephemeral loopback port.
     Tcp,
+    /// A unique path under the temporary directory.
     Ipc,
+    /// A unique name in the global context.
     Inproc,
 }
 
+/// Every transport.
 pub const TRANSPORTS: [Transport; 3] = [Transport::Tcp, Transport::Ipc, Transport::Inproc];
 
 static UNIQUE: AtomicUsize = AtomicUsize::new(0);
@@ -226,19 +266,19 @@ pub async fn wait_for_subscription(
     Ok(())
 }
 
-/// The process's CPU time so far (user + system, all threads).
+/// The process's CPU time so far (user + system, all threads), from
+/// `/proc/self/stat` (10 ms resolution).
 pub fn process_cpu_time() -> Duration {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage writes a `rusage` into the pointer it is given,
-    // which points at enough writable, zeroed storage.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
-    assert_eq!(rc, 0, "getrusage failed");
-    // SAFETY: getrusage succeeded, so the struct is initialised.
-    let usage = unsafe { usage.assume_init() };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
+    /// Linux reports /proc times in USER_HZ, which is 100 on every platform.
+    const TICKS_PER_SECOND: u64 = 100;
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    // The command name (field 2) may hold spaces: count from after its ')'.
+    let after_name = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of the whole line (utime, stime) are 11 and 12 here.
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
 }
 
 /// Reads the sequence number written by [`numbered`].
