@@ -69,6 +69,27 @@ pub enum Error {
     /// A message with no frames: libzmq has no way to send one.
     #[error("a message needs at least one frame")]
     EmptyMessage,
+    /// A received message could not be decoded as asked (UTF-8, JSON,
+    /// msgpack, or the expected number of frames). The message is inside,
+    /// untouched: nothing is lost.
+    #[error("cannot decode the received message as {format}: {reason}")]
+    Decode {
+        /// What was asked for: `"UTF-8"`, `"JSON"`, `"msgpack"`.
+        format: &'static str,
+        /// Why decoding failed.
+        reason: String,
+        /// The message as received.
+        message: Multipart,
+    },
+    /// A value could not be encoded as asked (JSON or msgpack); nothing was
+    /// sent.
+    #[error("cannot encode the value as {format}: {reason}")]
+    Encode {
+        /// The encoding: `"JSON"`, `"msgpack"`.
+        format: &'static str,
+        /// Why encoding failed.
+        reason: String,
+    },
     /// An option value that libzmq cannot represent.
     #[error("invalid value for option {option}: {reason}")]
     InvalidOption {
@@ -130,9 +151,11 @@ impl Error {
             Error::Zmq(e) => zmq_error_kind(*e),
             Error::Io(e) => e.kind(),
             Error::Closed => io::ErrorKind::NotConnected,
+            Error::Decode { .. } => io::ErrorKind::InvalidData,
             Error::InvalidEndpoint { .. }
             | Error::UnsupportedSocketType { .. }
             | Error::EmptyMessage
+            | Error::Encode { .. }
             | Error::InvalidOption { .. } => io::ErrorKind::InvalidInput,
         }
     }

@@ -72,17 +72,24 @@
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod context;
+mod convenience;
 mod error;
 mod message;
 mod options;
+mod poller;
+mod proxy;
 mod readiness;
 pub mod runtime;
 mod socket;
 
 pub use context::Context;
 pub use error::{Error, Result, SendError};
-pub use message::{Frame, Multipart};
-pub use socket::{DEFAULT_LINGER, RecvFuture, SendFuture, Socket, SocketType};
+pub use message::{Frame, Multipart, ReleaseTracker};
+pub use poller::{PollKey, Poller};
+pub use proxy::{Proxy, ProxySideStatistics, ProxyStatistics, ProxySteering, proxy};
+pub use socket::{
+    DEFAULT_LINGER, PollEvents, ReadyFuture, RecvFuture, SendFuture, Socket, SocketType,
+};
 
 /// The `zmq` crate this crate is built on, for what is not wrapped here.
 pub use zmq;

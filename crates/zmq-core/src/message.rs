@@ -7,8 +7,13 @@
 
 use std::collections::VecDeque;
 use std::collections::vec_deque;
+use std::ffi::c_void;
 use std::fmt;
 use std::ops::{Deref, Index, IndexMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use event_listener::Event;
 
 /// One part of a ZeroMQ message.
 ///
@@ -75,23 +80,89 @@ impl Frame {
         frame
     }
 
-    fn from_vec(bytes: Vec<u8>) -> Frame {
-        if bytes.len() < COPY_BELOW {
-            return Frame::copied_from(&bytes);
+    /// A frame over any owned buffer, without a copy: libzmq reads the
+    /// bytes where they are and drops `owner` (on whichever thread frees the
+    /// message last, hence `Send`) once it no longer needs them. `Vec<u8>`,
+    /// `String`, `Box<[u8]>`, `bytes::Bytes`, `Arc<[u8]>` all qualify.
+    ///
+    /// Buffers below 64 bytes are copied instead: cheaper than handing them
+    /// over.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zmq_core::Frame;
+    ///
+    /// let shared: Arc<[u8]> = Arc::from(vec![9u8; 1 << 16]);
+    /// let frame = Frame::from_owned(Arc::clone(&shared));
+    /// assert_eq!(frame.as_ptr(), shared.as_ptr()); // the very same bytes
+    /// ```
+    pub fn from_owned<T>(owner: T) -> Frame
+    where
+        T: AsRef<[u8]> + Send + 'static,
+    {
+        if owner.as_ref().len() < COPY_BELOW {
+            return Frame::copied_from(owner.as_ref());
         }
-        let len = bytes.len();
-        let data = bytes.as_ptr().cast_mut().cast::<std::ffi::c_void>();
-        let owner = Box::into_raw(Box::new(bytes)).cast::<std::ffi::c_void>();
+        Frame::hand_over(Box::new(owner))
+    }
+
+    /// Like [`from_owned`](Frame::from_owned), always without a copy, plus
+    /// a [`ReleaseTracker`] that tells when libzmq has let go of the buffer
+    /// (pyzmq's `track=True`): after that, nothing reads it any more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use zmq_core::{Frame, Socket, SocketType};
+    ///
+    /// let pull = Socket::new(SocketType::PULL)?;
+    /// let endpoint = pull.bind("inproc://tracked-example")?;
+    /// let push = Socket::new(SocketType::PUSH)?;
+    /// push.connect(&endpoint)?;
+    ///
+    /// let (frame, tracker) = Frame::tracked(vec![1u8; 4096]);
+    /// assert!(!tracker.is_released());
+    /// push.send(frame).await?;
+    /// drop(pull.recv().await?); // the receiver's copy was the last reference
+    /// tracker.released().await;
+    /// assert!(tracker.is_released());
+    /// # Ok::<(), zmq_core::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn tracked<T>(owner: T) -> (Frame, ReleaseTracker)
+    where
+        T: AsRef<[u8]> + Send + 'static,
+    {
+        let tracker = ReleaseTracker::default();
+        let owner = Tracked {
+            owner,
+            release: Arc::clone(&tracker.state),
+        };
+        (Frame::hand_over(Box::new(owner)), tracker)
+    }
+
+    fn hand_over<T>(owner: Box<T>) -> Frame
+    where
+        T: AsRef<[u8]> + Send + 'static,
+    {
+        let bytes = (*owner).as_ref();
+        let (data, len) = (bytes.as_ptr().cast_mut().cast::<c_void>(), bytes.len());
+        let owner = Box::into_raw(owner).cast::<c_void>();
         let mut msg = zmq_sys::zmq_msg_t { __: [0; 64] };
-        // SAFETY: `data`/`len` describe the heap buffer of the Vec boxed in
-        // `owner`, which stays alive (and unmoved: a Vec's buffer does not
-        // move with the Vec) until libzmq calls `release_vec` with `owner`.
-        let rc =
-            unsafe { zmq_sys::zmq_msg_init_data(&mut msg, data, len, Some(release_vec), owner) };
+        // SAFETY: `data`/`len` describe bytes inside or owned by the boxed
+        // `owner`, which neither moves (it is boxed) nor is touched by
+        // anything else until libzmq calls `release_owner::<T>` with it.
+        // libzmq only reads the bytes.
+        let rc = unsafe {
+            zmq_sys::zmq_msg_init_data(&mut msg, data, len, Some(release_owner::<T>), owner)
+        };
         if rc != 0 {
             // SAFETY: libzmq refused the buffer and will never call
-            // `release_vec`: take the Vec back to free it.
-            drop(unsafe { Box::from_raw(owner.cast::<Vec<u8>>()) });
+            // `release_owner`: take the owner back to drop it.
+            drop(unsafe { Box::from_raw(owner.cast::<T>()) });
             std::alloc::handle_alloc_error(std::alloc::Layout::new::<zmq_sys::zmq_msg_t>());
         }
         Frame { msg }
@@ -124,12 +195,101 @@ impl Frame {
     }
 }
 
-/// libzmq's free function for buffers that came from a `Vec<u8>`.
-unsafe extern "C" fn release_vec(_data: *mut std::ffi::c_void, owner: *mut std::ffi::c_void) {
-    // SAFETY: `owner` is the `Box<Vec<u8>>` leaked in `Frame::from_vec`,
-    // and libzmq calls this exactly once, when the last reference to the
-    // buffer goes.
-    drop(unsafe { Box::from_raw(owner.cast::<Vec<u8>>()) });
+/// libzmq's free function for buffers handed over by `Frame::hand_over`.
+unsafe extern "C" fn release_owner<T>(_data: *mut c_void, owner: *mut c_void) {
+    // SAFETY: `owner` is the `Box<T>` leaked in `Frame::hand_over` for this
+    // very `T`, and libzmq calls this exactly once, when the last reference
+    // to the buffer goes.
+    drop(unsafe { Box::from_raw(owner.cast::<T>()) });
+}
+
+/// An owned buffer whose drop reports to a [`ReleaseTracker`].
+struct Tracked<T> {
+    owner: T,
+    release: Arc<ReleaseState>,
+}
+
+impl<T: AsRef<[u8]>> AsRef<[u8]> for Tracked<T> {
+    fn as_ref(&self) -> &[u8] {
+        self.owner.as_ref()
+    }
+}
+
+impl<T> Drop for Tracked<T> {
+    fn drop(&mut self) {
+        self.release.released.store(true, Ordering::Release);
+        self.release.event.notify(usize::MAX);
+    }
+}
+
+#[derive(Default)]
+struct ReleaseState {
+    released: AtomicBool,
+    event: Event,
+}
+
+/// Tells when libzmq has released a buffer given to [`Frame::tracked`].
+///
+/// # Examples
+///
+/// ```
+/// let (frame, tracker) = zmq_core::Frame::tracked(b"bytes".to_vec());
+/// drop(frame); // never sent: released at once
+/// assert!(tracker.is_released());
+/// ```
+#[derive(Clone, Default)]
+pub struct ReleaseTracker {
+    state: Arc<ReleaseState>,
+}
+
+impl ReleaseTracker {
+    /// True once libzmq has dropped the buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (frame, tracker) = zmq_core::Frame::tracked(vec![0u8; 100]);
+    /// assert!(!tracker.is_released());
+    /// drop(frame);
+    /// assert!(tracker.is_released());
+    /// ```
+    pub fn is_released(&self) -> bool {
+        self.state.released.load(Ordering::Acquire)
+    }
+
+    /// Waits until libzmq has dropped the buffer.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it only observes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (frame, tracker) = zmq_core::Frame::tracked(vec![0u8; 100]);
+    /// drop(frame);
+    /// futures_lite::future::block_on(tracker.released());
+    /// ```
+    pub async fn released(&self) {
+        loop {
+            if self.is_released() {
+                return;
+            }
+            let listener = self.state.event.listen();
+            if self.is_released() {
+                return;
+            }
+            listener.await;
+        }
+    }
+}
+
+impl fmt::Debug for ReleaseTracker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReleaseTracker")
+            .field("released", &self.is_released())
+            .finish()
+    }
 }
 
 impl Drop for Frame {
@@ -245,13 +405,19 @@ impl<const N: usize> From<&[u8; N]> for Frame {
 
 impl From<Vec<u8>> for Frame {
     fn from(bytes: Vec<u8>) -> Frame {
-        Frame::from_vec(bytes)
+        Frame::from_owned(bytes)
     }
 }
 
 impl From<Box<[u8]>> for Frame {
     fn from(bytes: Box<[u8]>) -> Frame {
-        Frame::from_vec(bytes.into_vec())
+        Frame::from_owned(bytes)
+    }
+}
+
+impl From<bytes::Bytes> for Frame {
+    fn from(bytes: bytes::Bytes) -> Frame {
+        Frame::from_owned(bytes)
     }
 }
 
@@ -263,7 +429,7 @@ impl From<&str> for Frame {
 
 impl From<String> for Frame {
     fn from(text: String) -> Frame {
-        Frame::from(text.into_bytes())
+        Frame::from_owned(text)
     }
 }
 
@@ -581,6 +747,7 @@ single_frame_message!(
     &[u8],
     Vec<u8>,
     Box<[u8]>,
+    bytes::Bytes,
     &str,
     String,
     &String

@@ -13,7 +13,7 @@ use crate::error::{Error, Result, SendError};
 use crate::message::{Frame, Multipart};
 use crate::readiness::{Direction, SocketCore, Waiter};
 
-pub use zmq::SocketType;
+pub use zmq::{PollEvents, SocketType};
 
 /// The `ZMQ_LINGER` every socket of this crate starts with: how long
 /// unsent messages are kept after the socket is closed. libzmq's own
@@ -207,6 +207,58 @@ impl Socket {
             socket: self,
             waiter: Waiter::new(Direction::Recv),
         }
+    }
+
+    /// Waits until the socket can receive (`POLLIN`) or send (`POLLOUT`) as
+    /// `interest` asks, and returns the events that hold (a subset of
+    /// `interest`, never empty). The [`Poller`](crate::Poller) is built on
+    /// this.
+    ///
+    /// Readiness can be taken by another task before this one acts on it:
+    /// follow up with [`try_recv`](Socket::try_recv) /
+    /// [`try_send`](Socket::try_send) and wait again on `EAGAIN`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it only observes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use zmq_core::{PollEvents, Socket, SocketType};
+    ///
+    /// let (a, b) = (Socket::new(SocketType::PAIR)?, Socket::new(SocketType::PAIR)?);
+    /// b.connect(&a.bind("inproc://ready-example")?)?;
+    /// a.send("ping").await?;
+    /// let ready = b.ready(PollEvents::POLLIN).await?;
+    /// assert_eq!(ready, PollEvents::POLLIN);
+    /// assert_eq!(b.try_recv()?[0], "ping");
+    /// # Ok::<(), zmq_core::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn ready(&self, interest: PollEvents) -> ReadyFuture<'_> {
+        ReadyFuture {
+            socket: self,
+            interest,
+            recv_waiter: Waiter::new(Direction::Recv),
+            send_waiter: Waiter::new(Direction::Send),
+        }
+    }
+
+    /// The socket's current readiness (`ZMQ_EVENTS`), without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_core::{PollEvents, Socket, SocketType};
+    ///
+    /// let pull = Socket::new(SocketType::PULL)?;
+    /// assert!(!pull.events()?.contains(PollEvents::POLLIN));
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn events(&self) -> Result<PollEvents> {
+        Ok(self.core.with_raw(|raw| raw.get_events())??)
     }
 
     /// Sends a whole multipart message if the socket can take it now; never
@@ -625,6 +677,64 @@ impl Future for RecvFuture<'_> {
 impl fmt::Debug for RecvFuture<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvFuture").finish_non_exhaustive()
+    }
+}
+
+/// The future returned by [`Socket::ready`].
+///
+/// # Cancel safety
+///
+/// Dropping it has no effect on the socket.
+#[must_use = "futures do nothing unless awaited"]
+pub struct ReadyFuture<'a> {
+    socket: &'a Socket,
+    interest: PollEvents,
+    recv_waiter: Waiter<'a>,
+    send_waiter: Waiter<'a>,
+}
+
+impl Future for ReadyFuture<'_> {
+    type Output = Result<PollEvents>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let interest = this.interest & (PollEvents::POLLIN | PollEvents::POLLOUT);
+        if interest.is_empty() {
+            return Poll::Ready(Err(Error::InvalidOption {
+                option: "interest",
+                reason: "wait for POLLIN, POLLOUT or both",
+            }));
+        }
+        // Park on each side asked for, so that a notification for either
+        // direction reaches us.
+        let ready_now = |raw: &mut zmq::Socket| {
+            let events = raw.get_events()? & interest;
+            if events.is_empty() {
+                Err(zmq::Error::EAGAIN)
+            } else {
+                Ok(events)
+            }
+        };
+        let sides = [
+            (PollEvents::POLLIN, &mut this.recv_waiter),
+            (PollEvents::POLLOUT, &mut this.send_waiter),
+        ];
+        for (flag, waiter) in sides {
+            if interest.contains(flag) {
+                if let Poll::Ready(outcome) = this.socket.core.poll_io(waiter, cx, ready_now) {
+                    return Poll::Ready(outcome);
+                }
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl fmt::Debug for ReadyFuture<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadyFuture")
+            .field("interest", &self.interest)
+            .finish_non_exhaustive()
     }
 }
 

@@ -281,6 +281,24 @@ pub fn process_cpu_time() -> Duration {
     Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
 }
 
+/// Raises this process's open-file limit to at least `wanted` (up to the
+/// hard limit), for tests that hold thousands of sockets. Returns the soft
+/// limit now in force.
+pub fn raise_fd_limit(wanted: u64) -> u64 {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    let current = limit.current.unwrap_or(u64::MAX);
+    if current >= wanted {
+        return current;
+    }
+    let target = limit.maximum.map_or(wanted, |maximum| maximum.min(wanted));
+    limit.current = Some(target);
+    match setrlimit(Resource::Nofile, limit) {
+        Ok(()) => target,
+        Err(_) => current,
+    }
+}
+
 /// Reads the sequence number written by [`numbered`].
 pub fn sequence_of(message: &Multipart) -> u64 {
     let bytes: [u8; 8] = message[0][..8]

@@ -1,0 +1,76 @@
+//! A `Poller` over a thousand sockets reports exactly the ready ones. One
+//! test in this binary (the executors in turn): it holds thousands of
+//! descriptors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use zmq_core::{Context, PollEvents, Poller, SocketType};
+use zmq_test_support::{Rt, TestResult, Transport, WAIT, within};
+
+const SOCKETS: usize = 1000;
+
+async fn thousand_sockets(_rt: Rt) -> TestResult {
+    // libzmq allows 1023 sockets per context: spread them over two.
+    let contexts = [Context::new(), Context::new()];
+    let mut poller = Poller::new();
+    let mut pulls = Vec::new();
+    let mut pushes = Vec::new();
+    for n in 0..SOCKETS {
+        let context = &contexts[n % 2];
+        let pull = Arc::new(context.socket(SocketType::PULL)?);
+        let endpoint = pull.bind(&Transport::Inproc.endpoint())?;
+        let push = context.socket(SocketType::PUSH)?;
+        push.connect(&endpoint)?;
+        let key = poller.add_socket(Arc::clone(&pull), PollEvents::POLLIN);
+        pulls.push((key, pull));
+        pushes.push(push);
+    }
+    assert!(
+        poller
+            .poll(Some(Duration::from_millis(50)))
+            .await?
+            .is_empty()
+    );
+
+    let chosen: Vec<usize> = (0..SOCKETS).filter(|n| n % 7 == 3).collect();
+    for &n in &chosen {
+        pushes[n].send(format!("to {n}")).await?;
+    }
+    let ready = within(WAIT, "poll", poller.poll(Some(WAIT))).await??;
+    let expected: Vec<_> = chosen
+        .iter()
+        .map(|&n| (pulls[n].0, PollEvents::POLLIN))
+        .collect();
+    assert_eq!(ready, expected);
+
+    for &n in &chosen {
+        assert_eq!(pulls[n].1.try_recv()?[0], format!("to {n}").as_str());
+    }
+    assert!(
+        poller
+            .poll(Some(Duration::from_millis(50)))
+            .await?
+            .is_empty()
+    );
+
+    // A message arriving while the poller waits wakes it.
+    let late = 500;
+    let waiting = poller.poll(Some(WAIT));
+    let sending = async {
+        zmq_test_support::sleep(Duration::from_millis(20)).await;
+        pushes[late].send("late").await
+    };
+    let (ready, sent) = futures_lite::future::zip(waiting, sending).await;
+    sent?;
+    assert_eq!(ready?, vec![(pulls[late].0, PollEvents::POLLIN)]);
+    Ok(())
+}
+
+#[test]
+fn a_thousand_sockets_report_exactly_the_ready_ones() {
+    zmq_test_support::raise_fd_limit(8192);
+    for rt in Rt::ALL {
+        zmq_test_support::run(rt, thousand_sockets);
+    }
+}
