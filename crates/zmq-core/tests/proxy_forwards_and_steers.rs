@@ -171,7 +171,7 @@ zmq_test_support::on_every_executor! {
         while let Some(message) = timeout(Duration::from_millis(100), tap.recv()).await {
             captured.push(message?);
         }
-        assert!(captured.iter().any(|m| m[0] == &b"\x01news"[..]), "{captured:?}");
+        assert!(captured.iter().any(|m| m[0] == b"\x01news"[..]), "{captured:?}");
         assert!(captured.iter().any(|m| m == &Multipart::from(["news", "wanted"])));
 
         steering.terminate();
