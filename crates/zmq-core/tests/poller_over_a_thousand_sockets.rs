@@ -1,14 +1,16 @@
-//! A `Poller` over a thousand sockets reports exactly the ready ones. One
-//! test in this binary (the executors in turn): it holds thousands of
-//! descriptors.
+//! A `Poller` over a thousand sockets reports exactly the ready ones and
+//! sleeps while none is. One test in this binary (the executors in turn):
+//! it holds thousands of descriptors, and measures the process's CPU time.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use zmq_core::{Context, PollEvents, Poller, SocketType};
-use zmq_test_support::{Rt, TestResult, Transport, WAIT, within};
+use zmq_test_support::{Rt, TestResult, Transport, WAIT, process_cpu_time, within};
 
 const SOCKETS: usize = 1000;
+const IDLE: Duration = Duration::from_secs(1);
+const IDLE_CPU_BUDGET: Duration = Duration::from_millis(150);
 
 async fn thousand_sockets(_rt: Rt) -> TestResult {
     // libzmq allows 1023 sockets per context: spread them over two.
@@ -47,11 +49,14 @@ async fn thousand_sockets(_rt: Rt) -> TestResult {
     for &n in &chosen {
         assert_eq!(pulls[n].1.try_recv()?[0], format!("to {n}").as_str());
     }
+    // Idle: a second of waiting on a thousand parked sockets costs next to
+    // no CPU (a spinning poller would burn the whole second).
+    let before = process_cpu_time();
+    assert!(poller.poll(Some(IDLE)).await?.is_empty());
+    let burnt = process_cpu_time() - before;
     assert!(
-        poller
-            .poll(Some(Duration::from_millis(50)))
-            .await?
-            .is_empty()
+        burnt < IDLE_CPU_BUDGET,
+        "{burnt:?} of CPU while idle for {IDLE:?}"
     );
 
     // A message arriving while the poller waits wakes it.
