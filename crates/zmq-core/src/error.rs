@@ -14,6 +14,7 @@ use std::fmt;
 use std::io;
 
 use crate::message::Multipart;
+use crate::monitor::MonitorFrameError;
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -69,6 +70,28 @@ pub enum Error {
     /// A message with no frames: libzmq has no way to send one.
     #[error("a message needs at least one frame")]
     EmptyMessage,
+    /// [`Socket::monitor_events`](crate::Socket::monitor_events) with no
+    /// monitor enabled.
+    #[error("the socket monitor is not enabled")]
+    MonitorNotEnabled,
+    /// A monitor message that is not libzmq's event format.
+    #[error("malformed monitor event: {0}")]
+    MalformedMonitorEvent(#[from] MonitorFrameError),
+    /// The operation needs the socket's [`Context`](crate::Context), and the
+    /// socket was adopted without one ([`Socket::from_zmq`](crate::Socket::from_zmq)).
+    #[error("{operation} needs the socket's context: adopt the socket with Context::adopt")]
+    NoContext {
+        /// What was attempted.
+        operation: &'static str,
+    },
+    /// Write buffer limits that break `high >= low >= 0`.
+    #[error("write buffer limits need high ({high}) >= low ({low})")]
+    InvalidWriteBufferLimits {
+        /// The high-water mark asked for, in bytes.
+        high: usize,
+        /// The low-water mark asked for, in bytes.
+        low: usize,
+    },
     /// An option value that libzmq cannot represent.
     #[error("invalid value for option {option}: {reason}")]
     InvalidOption {
@@ -130,7 +153,11 @@ impl Error {
             Error::Zmq(e) => zmq_error_kind(*e),
             Error::Io(e) => e.kind(),
             Error::Closed => io::ErrorKind::NotConnected,
+            Error::MonitorNotEnabled => io::ErrorKind::Other,
+            Error::MalformedMonitorEvent(_) => io::ErrorKind::InvalidData,
+            Error::NoContext { .. } => io::ErrorKind::Unsupported,
             Error::InvalidEndpoint { .. }
+            | Error::InvalidWriteBufferLimits { .. }
             | Error::UnsupportedSocketType { .. }
             | Error::EmptyMessage
             | Error::InvalidOption { .. } => io::ErrorKind::InvalidInput,

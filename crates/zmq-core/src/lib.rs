@@ -74,6 +74,7 @@ pub mod conformance;
 mod context;
 mod error;
 mod message;
+mod monitor;
 mod options;
 mod readiness;
 pub mod runtime;
@@ -82,6 +83,7 @@ mod socket;
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use message::{Frame, Multipart};
+pub use monitor::{EventMask, MonitorEvent, MonitorEvents, MonitorFrameError, SocketEvent};
 pub use socket::{DEFAULT_LINGER, RecvFuture, SendFuture, Socket, SocketType};
 
 /// The `zmq` crate this crate is built on, for what is not wrapped here.
