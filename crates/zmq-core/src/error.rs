@@ -92,6 +92,15 @@ pub enum Error {
         /// The low-water mark asked for, in bytes.
         low: usize,
     },
+    /// An existing socket given for a transport or stream is not of the
+    /// type asked for.
+    #[error("expected a {expected} socket, got a {actual} socket")]
+    SocketTypeMismatch {
+        /// The type asked for, in libzmq's spelling.
+        expected: &'static str,
+        /// The socket's type.
+        actual: &'static str,
+    },
     /// An option value that libzmq cannot represent.
     #[error("invalid value for option {option}: {reason}")]
     InvalidOption {
@@ -158,6 +167,7 @@ impl Error {
             Error::NoContext { .. } => io::ErrorKind::Unsupported,
             Error::InvalidEndpoint { .. }
             | Error::InvalidWriteBufferLimits { .. }
+            | Error::SocketTypeMismatch { .. }
             | Error::UnsupportedSocketType { .. }
             | Error::EmptyMessage
             | Error::InvalidOption { .. } => io::ErrorKind::InvalidInput,

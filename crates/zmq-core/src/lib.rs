@@ -79,12 +79,14 @@ mod options;
 mod readiness;
 pub mod runtime;
 mod socket;
+pub mod transport;
 
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use message::{Frame, Multipart};
 pub use monitor::{EventMask, MonitorEvent, MonitorEvents, MonitorFrameError, SocketEvent};
 pub use socket::{DEFAULT_LINGER, RecvFuture, SendFuture, Socket, SocketType};
+pub use transport::{ZmqProtocol, ZmqTransport, create_zmq_connection};
 
 /// The `zmq` crate this crate is built on, for what is not wrapped here.
 pub use zmq;
