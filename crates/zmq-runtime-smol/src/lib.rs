@@ -60,6 +60,73 @@ pub use zmq_core;
 pub use zmq_core::runtime::{BoxFuture, Runtime};
 pub use zmq_core::{Context, Error, Frame, Multipart, SendError, Socket, SocketType};
 
+use zmq_core::transport::{Endpoints, ProtocolHandle, ZmqProtocol, ZmqTransport};
+
+/// [`zmq_core::transport::create_zmq_connection`] with the transport's pump
+/// on smol's global executor: aiozmq's `create_zmq_connection` in one line.
+/// (For an executor of yours, call the `zmq_core` function with a
+/// [`SmolRuntime::with_executor`].)
+///
+/// # Errors
+///
+/// The socket's errors (a bad endpoint, an existing socket of another
+/// type).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use zmq_runtime_smol::zmq_core::transport::{CallbackResult, Endpoints, ZmqProtocol};
+/// use zmq_runtime_smol::{Multipart, Socket, SocketType, create_zmq_connection};
+///
+/// struct Forward(smol::channel::Sender<Multipart>);
+/// impl ZmqProtocol for Forward {
+///     fn msg_received(&mut self, message: Multipart) -> CallbackResult {
+///         Ok(self.0.try_send(message)?)
+///     }
+/// }
+///
+/// smol::block_on(async {
+///     let (sender, received) = smol::channel::unbounded();
+///     let (transport, _protocol) = create_zmq_connection(
+///         move || Forward(sender),
+///         SocketType::PULL,
+///         &Endpoints::new().bind("tcp://127.0.0.1:*"),
+///         None,
+///     )?;
+///     let push = Socket::new(SocketType::PUSH)?;
+///     push.connect(transport.bindings().first().unwrap())?;
+///     push.send("hi").await?;
+///     let message = smol::future::or(async { received.recv().await.ok() }, async {
+///         smol::Timer::after(Duration::from_secs(10)).await;
+///         None
+///     })
+///     .await;
+///     assert_eq!(message.expect("a message")[0], "hi");
+///     transport.close();
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn create_zmq_connection<P, F>(
+    protocol_factory: F,
+    socket_type: SocketType,
+    endpoints: &Endpoints,
+    existing: Option<Socket>,
+) -> Result<(ZmqTransport, ProtocolHandle<P>), Error>
+where
+    F: FnOnce() -> P,
+    P: ZmqProtocol,
+{
+    zmq_core::transport::create_zmq_connection(
+        protocol_factory,
+        socket_type,
+        endpoints,
+        existing,
+        Arc::new(SmolRuntime::global()),
+    )
+}
+
 /// The smol [`Runtime`]: spawns onto an [`Executor`] (yours, or smol's
 /// global one) and times with [`smol::Timer`].
 ///
