@@ -139,6 +139,25 @@ impl Endpoints {
     }
 }
 
+/// aiozmq's rules for write buffer limits, as
+/// [`ZmqTransport::set_write_buffer_limits`] applies them: the `(high, low)`
+/// pair in bytes, or the error for low above high.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_core::transport::resolve_write_limits;
+///
+/// assert_eq!(resolve_write_limits(None, None)?, (65536, 16384));
+/// assert_eq!(resolve_write_limits(None, Some(100))?, (400, 100));
+/// assert_eq!(resolve_write_limits(Some(0), None)?, (0, 0));
+/// assert!(resolve_write_limits(Some(1), Some(2)).is_err());
+/// # Ok::<(), zmq_core::Error>(())
+/// ```
+pub fn resolve_write_limits(high: Option<usize>, low: Option<usize>) -> Result<(usize, usize)> {
+    buffer::resolve_limits(high, low)
+}
+
 /// Makes a socket ready for a transport or a stream: `existing` (which
 /// must be of `socket_type`) or a new one in the global context, with
 /// `endpoints` bound and connected.
