@@ -59,8 +59,50 @@ use smol::{Executor, Timer};
 pub use zmq_core;
 pub use zmq_core::runtime::{BoxFuture, Runtime};
 pub use zmq_core::{Context, Error, Frame, Multipart, SendError, Socket, SocketType};
+pub use zmq_stream;
 
 use zmq_core::transport::{Endpoints, ProtocolHandle, ZmqProtocol, ZmqTransport};
+use zmq_stream::{StreamError, StreamOptions, ZmqStream};
+
+/// [`zmq_stream::create_zmq_stream`] with the transport's pump on smol's
+/// global executor: aiozmq's `create_zmq_stream` in one line.
+///
+/// # Errors
+///
+/// Bad limits and the socket's errors.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_runtime_smol::zmq_core::transport::Endpoints;
+/// use zmq_runtime_smol::zmq_stream::StreamOptions;
+/// use zmq_runtime_smol::{SocketType, create_zmq_stream};
+///
+/// smol::block_on(async {
+///     let a = create_zmq_stream(SocketType::PAIR, &Endpoints::new().bind("inproc://smol-stream-doc"),
+///         None, StreamOptions::default())?;
+///     let b = create_zmq_stream(SocketType::PAIR, &Endpoints::new().connect("inproc://smol-stream-doc"),
+///         None, StreamOptions::default())?;
+///     a.write("hello")?;
+///     assert_eq!(b.read().await?[0], "hello");
+///     Ok::<(), zmq_runtime_smol::zmq_stream::StreamError>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn create_zmq_stream(
+    socket_type: SocketType,
+    endpoints: &Endpoints,
+    existing: Option<Socket>,
+    options: StreamOptions,
+) -> Result<ZmqStream, StreamError> {
+    zmq_stream::create_zmq_stream(
+        socket_type,
+        endpoints,
+        existing,
+        options,
+        Arc::new(SmolRuntime::global()),
+    )
+}
 
 /// [`zmq_core::transport::create_zmq_connection`] with the transport's pump
 /// on smol's global executor: aiozmq's `create_zmq_connection` in one line.

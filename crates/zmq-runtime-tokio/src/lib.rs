@@ -64,8 +64,54 @@ use tokio::runtime::{Handle, TryCurrentError};
 pub use zmq_core;
 pub use zmq_core::runtime::{BoxFuture, Runtime};
 pub use zmq_core::{Context, Error, Frame, Multipart, SendError, Socket, SocketType};
+pub use zmq_stream;
 
 use zmq_core::transport::{Endpoints, ProtocolHandle, ZmqProtocol, ZmqTransport};
+use zmq_stream::{StreamError, StreamOptions, ZmqStream};
+
+/// [`zmq_stream::create_zmq_stream`] with the transport's pump on the
+/// current tokio runtime: aiozmq's `create_zmq_stream` in one line.
+///
+/// # Errors
+///
+/// [`CreateError::NoRuntime`] outside a tokio runtime;
+/// [`CreateError::Stream`] for bad limits and the socket's errors.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_runtime_tokio::zmq_core::transport::Endpoints;
+/// use zmq_runtime_tokio::zmq_stream::StreamOptions;
+/// use zmq_runtime_tokio::{SocketType, create_zmq_stream};
+///
+/// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// # runtime.block_on(async {
+/// let a = create_zmq_stream(SocketType::PAIR, &Endpoints::new().bind("inproc://tokio-stream-doc"),
+///     None, StreamOptions::default())?;
+/// let b = create_zmq_stream(SocketType::PAIR, &Endpoints::new().connect("inproc://tokio-stream-doc"),
+///     None, StreamOptions::default())?;
+/// a.write("hello")?;
+/// let message = tokio::time::timeout(std::time::Duration::from_secs(10), b.read()).await??;
+/// assert_eq!(message[0], "hello");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn create_zmq_stream(
+    socket_type: SocketType,
+    endpoints: &Endpoints,
+    existing: Option<Socket>,
+    options: StreamOptions,
+) -> Result<ZmqStream, CreateError> {
+    let runtime = Arc::new(TokioRuntime::try_current()?);
+    Ok(zmq_stream::create_zmq_stream(
+        socket_type,
+        endpoints,
+        existing,
+        options,
+        runtime,
+    )?)
+}
 
 /// [`zmq_core::transport::create_zmq_connection`] with the transport's pump
 /// on the current tokio runtime: aiozmq's `create_zmq_connection` in one
@@ -155,6 +201,9 @@ pub enum CreateError {
     /// The socket could not be set up.
     #[error(transparent)]
     Zmq(#[from] Error),
+    /// The stream could not be set up.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
 }
 
 /// The tokio [`Runtime`]: spawns onto, and times with, a tokio runtime.
