@@ -63,11 +63,13 @@ use tokio::runtime::{Handle, TryCurrentError};
 
 pub use zmq_core;
 pub use zmq_core::runtime::{BoxFuture, Runtime};
-pub use zmq_core::{Context, Error, Frame, Multipart, SendError, Socket, SocketType};
+pub use zmq_core::{
+    Context, Error, Frame, Multipart, SendError, Socket, SocketType, ZmqProtocol, ZmqTransport,
+};
 pub use zmq_stream;
+pub use zmq_stream::{StreamError, StreamOptions, ZmqStream};
 
-use zmq_core::transport::{Endpoints, ProtocolHandle, ZmqProtocol, ZmqTransport};
-use zmq_stream::{StreamError, StreamOptions, ZmqStream};
+use zmq_core::transport::{Endpoints, ProtocolHandle};
 
 /// [`zmq_stream::create_zmq_stream`] with the transport's pump on the
 /// current tokio runtime: aiozmq's `create_zmq_stream` in one line.
