@@ -10,7 +10,9 @@
 //! layers (streams, RPC servers) ask for through that seam. Tasks go to an
 //! [`Executor`] of yours ([`SmolRuntime::with_executor`]) or to smol's
 //! global executor ([`SmolRuntime::global`], [`smol::spawn`]); timers are
-//! [`smol::Timer`]s. Later versions may add one-line serve helpers.
+//! [`smol::Timer`]s. [`create_zmq_connection`] and [`create_zmq_stream`] are
+//! aiozmq's entry points in one line, with the pump on smol's global
+//! executor.
 //!
 //! The crate re-exports [`zmq_core`] and its main types, so a smol
 //! application can depend on this crate alone.

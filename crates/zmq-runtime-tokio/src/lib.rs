@@ -8,8 +8,10 @@
 //! What this crate adds is [`TokioRuntime`], the tokio implementation of
 //! [`zmq_core::runtime::Runtime`]: the spawning and timers that the upper
 //! layers (streams, RPC servers) ask for through that seam, backed by a
-//! [`tokio::runtime::Handle`]. Later versions may add readiness through
-//! tokio's own reactor (`AsyncFd`) and one-line serve helpers.
+//! [`tokio::runtime::Handle`]; and [`create_zmq_connection`] and
+//! [`create_zmq_stream`], aiozmq's entry points in one line with the pump on
+//! the current tokio runtime. Later versions may add readiness through
+//! tokio's own reactor (`AsyncFd`).
 //!
 //! The crate re-exports [`zmq_core`] and its main types, so a tokio
 //! application can depend on this crate alone.
