@@ -397,6 +397,57 @@ zmq_test_support::on_every_executor! {
         Ok(())
     }
 
+    async fn one_pump_receives_and_flushes_at_once_without_stalling(rt) {
+        // An echo server under a pipelined client: the server's pump has a
+        // receive and a flush in flight together on one socket.
+        struct Echo(Option<ZmqTransport>);
+        impl ZmqProtocol for Echo {
+            fn connection_made(&mut self, transport: &ZmqTransport) {
+                self.0 = Some(transport.clone());
+            }
+            fn msg_received(&mut self, message: Multipart) -> CallbackResult {
+                if let Some(transport) = &self.0 {
+                    transport.write(message)?;
+                }
+                Ok(())
+            }
+            fn connection_lost(&mut self, _error: Option<Error>) {
+                self.0 = None;
+            }
+        }
+        const MESSAGES: u64 = 3000;
+        // A ROUTER drops what a full peer cannot take, unless mandatory:
+        // then the send fails with EAGAIN and the flush waits (while
+        // ZMQ_EVENTS may say POLLOUT: the readiness loop's rule 5).
+        let router = Socket::new(SocketType::ROUTER)?;
+        router.set_router_mandatory(true)?;
+        let (server, _protocol) = create_zmq_connection(
+            || Echo(None),
+            SocketType::ROUTER,
+            &Endpoints::new().bind(Transport::Tcp.endpoint()),
+            Some(router),
+            rt.runtime(),
+        )?;
+        let (client, replies) = recorded(rt, SocketType::DEALER, Endpoints::new().connect(only_endpoint(&server))).await?;
+        for sequence in 0..MESSAGES {
+            client.write([sequence.to_be_bytes().to_vec(), vec![0x5a; 512]])?;
+        }
+        let mut next = 0;
+        while next < MESSAGES {
+            match next_record(&replies).await? {
+                Record::Msg(reply) => {
+                    assert_eq!(reply[0][..], next.to_be_bytes(), "in order");
+                    next += 1;
+                }
+                Record::Pause | Record::Resume => {}
+                other => return Err(format!("unexpected {other:?}").into()),
+            }
+        }
+        client.close();
+        server.close();
+        Ok(())
+    }
+
     async fn an_existing_socket_of_another_type_is_refused(rt) {
         let socket = Socket::new(SocketType::PUSH)?;
         let refused = create_zmq_connection(
