@@ -360,6 +360,25 @@ zmq_test_support::on_every_executor! {
         Ok(())
     }
 
+    async fn a_monitor_disabled_and_enabled_again_keeps_reporting(rt) {
+        let (server, records) = recorded(rt, SocketType::PULL, Endpoints::new()).await?;
+        for round in 0..3 {
+            server.enable_monitor(Some(MonitorEvent::Listening.into()))?;
+            let endpoint = server.bind(&Transport::Ipc.endpoint())?;
+            match next_record(&records).await? {
+                Record::Event(event) => assert_eq!((event.event, event.endpoint), (MonitorEvent::Listening, endpoint), "round {round}"),
+                other => return Err(format!("round {round}: expected LISTENING, got {other:?}").into()),
+            }
+            server.disable_monitor();
+            server.disable_monitor();
+        }
+        // MONITOR_STOPPED was not asked for: nothing else reached the protocol.
+        server.close();
+        let rest = records_settled(&records).await;
+        assert!(matches!(rest[..], [Record::Lost(None)]), "{rest:?}");
+        Ok(())
+    }
+
     async fn a_protocol_can_write_from_its_callbacks(rt) {
         struct Echo(Option<ZmqTransport>);
         impl ZmqProtocol for Echo {
