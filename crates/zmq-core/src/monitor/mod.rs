@@ -334,3 +334,85 @@ impl std::fmt::Debug for MonitorEvents {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Context;
+
+    /// A monitor whose PAIR is fed by us instead of libzmq.
+    fn fed_monitor(mask: EventMask) -> (Socket, MonitorEvents) {
+        let context = Context::new();
+        let feeder = context.socket(SocketType::PAIR).unwrap();
+        let endpoint = format!(
+            "inproc://fed-monitor-{}",
+            MONITORS.fetch_add(1, Ordering::Relaxed)
+        );
+        feeder.bind(&endpoint).unwrap();
+        let pair = context.socket(SocketType::PAIR).unwrap();
+        pair.connect(&endpoint).unwrap();
+        let events = MonitorEvents::new(Arc::new(Monitor { pair, mask }));
+        (feeder, events)
+    }
+
+    /// Runs `test` to completion, failing after 10 s instead of hanging.
+    fn bounded(test: impl std::future::Future<Output = ()>) {
+        futures_lite::future::block_on(futures_lite::future::or(test, async {
+            async_io::Timer::after(std::time::Duration::from_secs(10)).await;
+            panic!("the test did not finish within 10 s");
+        }));
+    }
+
+    fn stopped() -> SocketEvent {
+        SocketEvent {
+            event: MonitorEvent::MonitorStopped,
+            value: 0,
+            endpoint: String::new(),
+        }
+    }
+
+    #[test]
+    fn malformed_monitor_messages_are_errors_and_the_stream_goes_on() {
+        bounded(async {
+            let (feeder, mut events) = fed_monitor(EventMask::ALL);
+            feeder.send("one frame").await.unwrap();
+            feeder.send([&b"abc"[..], b"tcp://x:1"]).await.unwrap();
+            feeder
+                .send([&[0u8, 0, 0, 0, 0, 0][..], &[0xff][..]])
+                .await
+                .unwrap();
+            let good = SocketEvent {
+                event: MonitorEvent::Accepted,
+                value: 9,
+                endpoint: "tcp://127.0.0.1:9".into(),
+            };
+            feeder.send(good.encode()).await.unwrap();
+            feeder.send(stopped().encode()).await.unwrap();
+
+            let expected_errors = [
+                MonitorFrameError::FrameCount { frames: 1 },
+                MonitorFrameError::EventFrameLength { len: 3 },
+                MonitorFrameError::EndpointNotUtf8,
+            ];
+            for expected in expected_errors {
+                match events.next().await {
+                    Some(Err(Error::MalformedMonitorEvent(error))) => assert_eq!(error, expected),
+                    other => panic!("expected {expected:?}, got {other:?}"),
+                }
+            }
+            assert_eq!(events.next().await.unwrap().unwrap(), good);
+            assert_eq!(events.next().await.unwrap().unwrap(), stopped());
+            assert!(events.next().await.is_none());
+            assert!(events.next().await.is_none());
+        });
+    }
+
+    #[test]
+    fn monitor_stopped_ends_the_stream_silently_when_not_asked_for() {
+        bounded(async {
+            let (feeder, mut events) = fed_monitor(MonitorEvent::Connected.into());
+            feeder.send(stopped().encode()).await.unwrap();
+            assert!(events.next().await.is_none());
+        });
+    }
+}
