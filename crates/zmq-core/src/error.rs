@@ -14,6 +14,7 @@ use std::fmt;
 use std::io;
 
 use crate::message::Multipart;
+use crate::monitor::MonitorFrameError;
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -90,6 +91,37 @@ pub enum Error {
         /// Why encoding failed.
         reason: String,
     },
+    /// [`Socket::monitor_events`](crate::Socket::monitor_events) with no
+    /// monitor enabled.
+    #[error("the socket monitor is not enabled")]
+    MonitorNotEnabled,
+    /// A monitor message that is not libzmq's event format.
+    #[error("malformed monitor event: {0}")]
+    MalformedMonitorEvent(#[from] MonitorFrameError),
+    /// The operation needs the socket's [`Context`](crate::Context), and the
+    /// socket was adopted without one ([`Socket::from_zmq`](crate::Socket::from_zmq)).
+    #[error("{operation} needs the socket's context: adopt the socket with Context::adopt")]
+    NoContext {
+        /// What was attempted.
+        operation: &'static str,
+    },
+    /// Write buffer limits that break `high >= low >= 0`.
+    #[error("write buffer limits need high ({high}) >= low ({low})")]
+    InvalidWriteBufferLimits {
+        /// The high-water mark asked for, in bytes.
+        high: usize,
+        /// The low-water mark asked for, in bytes.
+        low: usize,
+    },
+    /// An existing socket given for a transport or stream is not of the
+    /// type asked for.
+    #[error("expected a {expected} socket, got a {actual} socket")]
+    SocketTypeMismatch {
+        /// The type asked for, in libzmq's spelling.
+        expected: &'static str,
+        /// The socket's type.
+        actual: &'static str,
+    },
     /// An option value that libzmq cannot represent.
     #[error("invalid value for option {option}: {reason}")]
     InvalidOption {
@@ -152,7 +184,12 @@ impl Error {
             Error::Io(e) => e.kind(),
             Error::Closed => io::ErrorKind::NotConnected,
             Error::Decode { .. } => io::ErrorKind::InvalidData,
+            Error::MonitorNotEnabled => io::ErrorKind::Other,
+            Error::MalformedMonitorEvent(_) => io::ErrorKind::InvalidData,
+            Error::NoContext { .. } => io::ErrorKind::Unsupported,
             Error::InvalidEndpoint { .. }
+            | Error::InvalidWriteBufferLimits { .. }
+            | Error::SocketTypeMismatch { .. }
             | Error::UnsupportedSocketType { .. }
             | Error::EmptyMessage
             | Error::Encode { .. }

@@ -17,6 +17,11 @@
 //!   `std::io::Error`; [`SendError`] gives the unsent message back.
 //! - [`runtime::Runtime`]: the seam through which upper layers ask an
 //!   executor adapter for spawning and timers.
+//! - The socket monitor: [`Socket::enable_monitor`] and
+//!   [`Socket::monitor_events`], a stream of typed [`SocketEvent`]s.
+//! - [`transport`]: aiozmq's transport/protocol API,
+//!   [`create_zmq_connection`], [`ZmqTransport`] and [`ZmqProtocol`], with a
+//!   background pump spawned through the [`runtime::Runtime`].
 //!
 //! Every future is cancel safe: dropping it never loses or half-sends a
 //! message. A socket is `Send + Sync`; a reader task and a writer task can
@@ -68,6 +73,8 @@
 //! | `bindings()`, `connections()`, `subscriptions()` | the same names |
 //! | `getsockopt` / `setsockopt` | typed accessors, or [`Socket::with_raw`] |
 //! | `ZmqError` with errno | [`Error`] with [`Error::errno`] |
+//! | `enable_monitor()` / `disable_monitor()`, `SocketEvent` | [`Socket::enable_monitor`] / [`Socket::disable_monitor`], [`SocketEvent`] |
+//! | `create_zmq_connection`, `ZmqTransport`, `ZmqProtocol` | [`create_zmq_connection`], [`ZmqTransport`], [`ZmqProtocol`] |
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -75,21 +82,25 @@ mod context;
 mod convenience;
 mod error;
 mod message;
+mod monitor;
 mod options;
 mod poller;
 mod proxy;
 mod readiness;
 pub mod runtime;
 mod socket;
+pub mod transport;
 
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use message::{Frame, Multipart, ReleaseTracker};
+pub use monitor::{EventMask, MonitorEvent, MonitorEvents, MonitorFrameError, SocketEvent};
 pub use poller::{PollKey, Poller};
 pub use proxy::{Proxy, ProxySideStatistics, ProxyStatistics, ProxySteering, proxy};
 pub use socket::{
     DEFAULT_LINGER, PollEvents, ReadyFuture, RecvFuture, SendFuture, Socket, SocketType,
 };
+pub use transport::{ZmqProtocol, ZmqTransport, create_zmq_connection};
 
 /// The `zmq` crate this crate is built on, for what is not wrapped here.
 pub use zmq;

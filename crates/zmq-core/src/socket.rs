@@ -4,13 +4,14 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use crate::context::Context;
 use crate::error::{Error, Result, SendError};
 use crate::message::{Frame, Multipart};
+use crate::monitor::Monitor;
 use crate::readiness::{Direction, SocketCore, Waiter};
 
 pub use zmq::{PollEvents, SocketType};
@@ -63,12 +64,15 @@ pub const DEFAULT_LINGER: Duration = Duration::from_millis(1000);
 /// # }).unwrap();
 /// ```
 pub struct Socket {
-    core: SocketCore,
+    pub(crate) core: SocketCore,
     socket_type: SocketType,
     tracked: Mutex<Tracked>,
+    /// The monitor, when enabled (see `monitor.rs`).
+    pub(crate) monitor: Mutex<Option<Arc<Monitor>>>,
     /// Declared last: dropped after the libzmq socket, so that a context
-    /// terminated by this drop is terminated off this thread.
-    _context: Option<Context>,
+    /// terminated by this drop is terminated off this thread. `None` for a
+    /// socket adopted through [`Socket::from_zmq`].
+    context: Option<Context>,
 }
 
 /// What went through this handle's calls: aiozmq's `bindings()`,
@@ -125,8 +129,28 @@ impl Socket {
             core: SocketCore::new(raw)?,
             socket_type,
             tracked: Mutex::default(),
-            _context: context,
+            monitor: Mutex::default(),
+            context,
         })
+    }
+
+    /// The [`Context`] the socket was made in or adopted through; `None`
+    /// for a socket made by [`Socket::from_zmq`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_core::{Context, Socket, SocketType};
+    ///
+    /// let socket = Socket::new(SocketType::PAIR)?;
+    /// assert!(socket.context().unwrap().same_as(&Context::global()));
+    ///
+    /// let raw = zmq_core::zmq::Context::new().socket(zmq_core::zmq::PAIR)?;
+    /// assert!(Socket::from_zmq(raw)?.context().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn context(&self) -> Option<&Context> {
+        self.context.as_ref()
     }
 
     /// The socket's type.
@@ -537,7 +561,8 @@ impl Socket {
     /// Closes the socket now. Later operations fail with [`Error::Closed`],
     /// and futures waiting on it complete with that error. Closing twice is
     /// a no-op. Unsent messages linger as [`set_linger`](Socket::set_linger)
-    /// says, without blocking this call.
+    /// says, without blocking this call. An enabled monitor is disabled
+    /// first (see [`disable_monitor`](Socket::disable_monitor)).
     ///
     /// # Examples
     ///
@@ -550,6 +575,7 @@ impl Socket {
     /// # Ok::<(), zmq_core::Error>(())
     /// ```
     pub fn close(&self) {
+        self.disable_monitor();
         if self.core.close() {
             let mut tracked = self.tracked();
             tracked.bindings.clear();
@@ -591,6 +617,13 @@ impl Socket {
 
     fn tracked(&self) -> MutexGuard<'_, Tracked> {
         self.tracked.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // Streams of the monitor may outlive the socket: let them end.
+        self.disable_monitor();
     }
 }
 
@@ -771,7 +804,10 @@ fn recv_frame(socket_ptr: *mut std::ffi::c_void) -> Result<Frame, zmq::Error> {
 /// report for the first frame) `message` is untouched: unlike
 /// `zmq::Socket::send`, which drops a message it failed to send, this keeps
 /// ownership of each frame until libzmq has accepted it.
-fn send_multipart(raw: &mut zmq::Socket, message: &mut Multipart) -> Result<(), zmq::Error> {
+pub(crate) fn send_multipart(
+    raw: &mut zmq::Socket,
+    message: &mut Multipart,
+) -> Result<(), zmq::Error> {
     let count = message.len();
     if count == 0 {
         return Err(zmq::Error::EINVAL);

@@ -10,7 +10,9 @@
 //! layers (streams, RPC servers) ask for through that seam. Tasks go to an
 //! [`Executor`] of yours ([`SmolRuntime::with_executor`]) or to smol's
 //! global executor ([`SmolRuntime::global`], [`smol::spawn`]); timers are
-//! [`smol::Timer`]s. Later versions may add one-line serve helpers.
+//! [`smol::Timer`]s. [`create_zmq_connection`] and [`create_zmq_stream`] are
+//! aiozmq's entry points in one line, with the pump on smol's global
+//! executor.
 //!
 //! The crate re-exports [`zmq_core`] and its main types, so a smol
 //! application can depend on this crate alone.
@@ -58,7 +60,118 @@ use smol::{Executor, Timer};
 
 pub use zmq_core;
 pub use zmq_core::runtime::{BoxFuture, Runtime};
-pub use zmq_core::{Context, Error, Frame, Multipart, SendError, Socket, SocketType};
+pub use zmq_core::{
+    Context, Error, Frame, Multipart, SendError, Socket, SocketType, ZmqProtocol, ZmqTransport,
+};
+pub use zmq_stream;
+pub use zmq_stream::{StreamError, StreamOptions, ZmqStream};
+
+use zmq_core::transport::{Endpoints, ProtocolHandle};
+
+/// [`zmq_stream::create_zmq_stream`] with the transport's pump on smol's
+/// global executor: aiozmq's `create_zmq_stream` in one line.
+///
+/// # Errors
+///
+/// Bad limits and the socket's errors.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_runtime_smol::zmq_core::transport::Endpoints;
+/// use zmq_runtime_smol::zmq_stream::StreamOptions;
+/// use zmq_runtime_smol::{SocketType, create_zmq_stream};
+///
+/// smol::block_on(async {
+///     let a = create_zmq_stream(SocketType::PAIR, &Endpoints::new().bind("inproc://smol-stream-doc"),
+///         None, StreamOptions::default())?;
+///     let b = create_zmq_stream(SocketType::PAIR, &Endpoints::new().connect("inproc://smol-stream-doc"),
+///         None, StreamOptions::default())?;
+///     a.write("hello")?;
+///     assert_eq!(b.read().await?[0], "hello");
+///     Ok::<(), zmq_runtime_smol::zmq_stream::StreamError>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn create_zmq_stream(
+    socket_type: SocketType,
+    endpoints: &Endpoints,
+    existing: Option<Socket>,
+    options: StreamOptions,
+) -> Result<ZmqStream, StreamError> {
+    zmq_stream::create_zmq_stream(
+        socket_type,
+        endpoints,
+        existing,
+        options,
+        Arc::new(SmolRuntime::global()),
+    )
+}
+
+/// [`zmq_core::transport::create_zmq_connection`] with the transport's pump
+/// on smol's global executor: aiozmq's `create_zmq_connection` in one line.
+/// (For an executor of yours, call the `zmq_core` function with a
+/// [`SmolRuntime::with_executor`].)
+///
+/// # Errors
+///
+/// The socket's errors (a bad endpoint, an existing socket of another
+/// type).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use zmq_runtime_smol::zmq_core::transport::{CallbackResult, Endpoints, ZmqProtocol};
+/// use zmq_runtime_smol::{Multipart, Socket, SocketType, create_zmq_connection};
+///
+/// struct Forward(smol::channel::Sender<Multipart>);
+/// impl ZmqProtocol for Forward {
+///     fn msg_received(&mut self, message: Multipart) -> CallbackResult {
+///         Ok(self.0.try_send(message)?)
+///     }
+/// }
+///
+/// smol::block_on(async {
+///     let (sender, received) = smol::channel::unbounded();
+///     let (transport, _protocol) = create_zmq_connection(
+///         move || Forward(sender),
+///         SocketType::PULL,
+///         &Endpoints::new().bind("tcp://127.0.0.1:*"),
+///         None,
+///     )?;
+///     let push = Socket::new(SocketType::PUSH)?;
+///     push.connect(transport.bindings().first().unwrap())?;
+///     push.send("hi").await?;
+///     let message = smol::future::or(async { received.recv().await.ok() }, async {
+///         smol::Timer::after(Duration::from_secs(10)).await;
+///         None
+///     })
+///     .await;
+///     assert_eq!(message.expect("a message")[0], "hi");
+///     transport.close();
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn create_zmq_connection<P, F>(
+    protocol_factory: F,
+    socket_type: SocketType,
+    endpoints: &Endpoints,
+    existing: Option<Socket>,
+) -> Result<(ZmqTransport, ProtocolHandle<P>), Error>
+where
+    F: FnOnce() -> P,
+    P: ZmqProtocol,
+{
+    zmq_core::transport::create_zmq_connection(
+        protocol_factory,
+        socket_type,
+        endpoints,
+        existing,
+        Arc::new(SmolRuntime::global()),
+    )
+}
 
 /// The smol [`Runtime`]: spawns onto an [`Executor`] (yours, or smol's
 /// global one) and times with [`smol::Timer`].

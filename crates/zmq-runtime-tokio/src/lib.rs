@@ -8,8 +8,10 @@
 //! What this crate adds is [`TokioRuntime`], the tokio implementation of
 //! [`zmq_core::runtime::Runtime`]: the spawning and timers that the upper
 //! layers (streams, RPC servers) ask for through that seam, backed by a
-//! [`tokio::runtime::Handle`]. Later versions may add readiness through
-//! tokio's own reactor (`AsyncFd`) and one-line serve helpers.
+//! [`tokio::runtime::Handle`]; and [`create_zmq_connection`] and
+//! [`create_zmq_stream`], aiozmq's entry points in one line with the pump on
+//! the current tokio runtime. Later versions may add readiness through
+//! tokio's own reactor (`AsyncFd`).
 //!
 //! The crate re-exports [`zmq_core`] and its main types, so a tokio
 //! application can depend on this crate alone.
@@ -56,13 +58,157 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::runtime::{Handle, TryCurrentError};
 
 pub use zmq_core;
 pub use zmq_core::runtime::{BoxFuture, Runtime};
-pub use zmq_core::{Context, Error, Frame, Multipart, SendError, Socket, SocketType};
+pub use zmq_core::{
+    Context, Error, Frame, Multipart, SendError, Socket, SocketType, ZmqProtocol, ZmqTransport,
+};
+pub use zmq_stream;
+pub use zmq_stream::{StreamError, StreamOptions, ZmqStream};
+
+use zmq_core::transport::{Endpoints, ProtocolHandle};
+
+/// [`zmq_stream::create_zmq_stream`] with the transport's pump on the
+/// current tokio runtime: aiozmq's `create_zmq_stream` in one line.
+///
+/// # Errors
+///
+/// [`CreateError::NoRuntime`] outside a tokio runtime;
+/// [`CreateError::Stream`] for bad limits and the socket's errors.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_runtime_tokio::zmq_core::transport::Endpoints;
+/// use zmq_runtime_tokio::zmq_stream::StreamOptions;
+/// use zmq_runtime_tokio::{SocketType, create_zmq_stream};
+///
+/// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// # runtime.block_on(async {
+/// let a = create_zmq_stream(SocketType::PAIR, &Endpoints::new().bind("inproc://tokio-stream-doc"),
+///     None, StreamOptions::default())?;
+/// let b = create_zmq_stream(SocketType::PAIR, &Endpoints::new().connect("inproc://tokio-stream-doc"),
+///     None, StreamOptions::default())?;
+/// a.write("hello")?;
+/// let message = tokio::time::timeout(std::time::Duration::from_secs(10), b.read()).await??;
+/// assert_eq!(message[0], "hello");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn create_zmq_stream(
+    socket_type: SocketType,
+    endpoints: &Endpoints,
+    existing: Option<Socket>,
+    options: StreamOptions,
+) -> Result<ZmqStream, CreateError> {
+    let runtime = Arc::new(TokioRuntime::try_current()?);
+    Ok(zmq_stream::create_zmq_stream(
+        socket_type,
+        endpoints,
+        existing,
+        options,
+        runtime,
+    )?)
+}
+
+/// [`zmq_core::transport::create_zmq_connection`] with the transport's pump
+/// on the current tokio runtime: aiozmq's `create_zmq_connection` in one
+/// line.
+///
+/// # Errors
+///
+/// [`CreateError::NoRuntime`] outside a tokio runtime;
+/// [`CreateError::Zmq`] for the socket's errors (a bad endpoint, an
+/// existing socket of another type).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use zmq_runtime_tokio::zmq_core::transport::{CallbackResult, Endpoints, ZmqProtocol};
+/// use zmq_runtime_tokio::{Multipart, Socket, SocketType, create_zmq_connection};
+///
+/// struct Forward(tokio::sync::mpsc::UnboundedSender<Multipart>);
+/// impl ZmqProtocol for Forward {
+///     fn msg_received(&mut self, message: Multipart) -> CallbackResult {
+///         Ok(self.0.send(message)?)
+///     }
+/// }
+///
+/// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// # runtime.block_on(async {
+/// let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+/// let (transport, _protocol) = create_zmq_connection(
+///     move || Forward(sender),
+///     SocketType::PULL,
+///     &Endpoints::new().bind("tcp://127.0.0.1:*"),
+///     None,
+/// )?;
+/// let push = Socket::new(SocketType::PUSH)?;
+/// push.connect(transport.bindings().first().unwrap())?;
+/// push.send("hi").await?;
+/// let message = tokio::time::timeout(Duration::from_secs(10), received.recv()).await?;
+/// assert_eq!(message.unwrap()[0], "hi");
+/// transport.close();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn create_zmq_connection<P, F>(
+    protocol_factory: F,
+    socket_type: SocketType,
+    endpoints: &Endpoints,
+    existing: Option<Socket>,
+) -> Result<(ZmqTransport, ProtocolHandle<P>), CreateError>
+where
+    F: FnOnce() -> P,
+    P: ZmqProtocol,
+{
+    let runtime = Arc::new(TokioRuntime::try_current()?);
+    Ok(zmq_core::transport::create_zmq_connection(
+        protocol_factory,
+        socket_type,
+        endpoints,
+        existing,
+        runtime,
+    )?)
+}
+
+/// Why [`create_zmq_connection`] failed.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_runtime_tokio::zmq_core::transport::{Endpoints, ZmqProtocol};
+/// use zmq_runtime_tokio::{CreateError, SocketType, create_zmq_connection};
+///
+/// #[derive(Debug)]
+/// struct Quiet;
+/// impl ZmqProtocol for Quiet {}
+///
+/// // Outside a tokio runtime:
+/// let error = create_zmq_connection(|| Quiet, SocketType::PAIR, &Endpoints::new(), None).unwrap_err();
+/// assert!(matches!(error, CreateError::NoRuntime(_)));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CreateError {
+    /// Not called from within a tokio runtime.
+    #[error(transparent)]
+    NoRuntime(#[from] NoRuntime),
+    /// The socket could not be set up.
+    #[error(transparent)]
+    Zmq(#[from] Error),
+    /// The stream could not be set up.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+}
 
 /// The tokio [`Runtime`]: spawns onto, and times with, a tokio runtime.
 ///

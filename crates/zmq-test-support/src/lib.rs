@@ -16,6 +16,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -79,6 +80,22 @@ impl Rt {
                 });
                 Box::pin(async move { receiver.recv().await.expect("thread panicked") })
             }
+        }
+    }
+}
+
+impl Rt {
+    /// The [`Runtime`](zmq_core::runtime::Runtime) for background work
+    /// (a transport's pump) under this executor: tokio's current runtime
+    /// for the tokio cases, smol's global executor for the others. Call it
+    /// from inside the case.
+    pub fn runtime(self) -> Arc<dyn zmq_core::runtime::Runtime> {
+        match self {
+            Rt::TokioCurrentThread | Rt::TokioMultiThread => Arc::new(
+                zmq_runtime_tokio::TokioRuntime::try_current()
+                    .expect("a tokio case runs inside its runtime"),
+            ),
+            Rt::Smol | Rt::BlockOn => Arc::new(zmq_runtime_smol::SmolRuntime::global()),
         }
     }
 }
