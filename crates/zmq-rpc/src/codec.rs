@@ -107,7 +107,7 @@ impl Request {
     }
 
     /// Splits what a ROUTER received into the envelope (every frame but
-    /// the last four) and the request.
+    /// the last four, copied) and the request.
     ///
     /// # Examples
     ///
@@ -117,12 +117,12 @@ impl Request {
     ///
     /// let mut message = Multipart::from(["peer", ""]);
     /// message.extend([&[0u8; 16][..], b"f", b"\x90", b"\x80"]);
-    /// let (envelope, request) = Request::from_router_message(message)?;
+    /// let (envelope, request) = Request::from_router_message(&message)?;
     /// assert_eq!(envelope.len(), 2);
     /// assert_eq!(request.name, "f");
     /// # Ok::<(), zmq_rpc::DecodeError>(())
     /// ```
-    pub fn from_router_message(message: Multipart) -> Result<(Multipart, Request), DecodeError> {
+    pub fn from_router_message(message: &Multipart) -> Result<(Multipart, Request), DecodeError> {
         if message.len() < REQUEST_FRAMES + 1 {
             // A ROUTER always prepends the peer's routing id.
             return Err(DecodeError::FrameCount {
@@ -130,10 +130,10 @@ impl Request {
                 found: message.len(),
             });
         }
-        let mut frames: Vec<Frame> = message.into_iter().collect();
-        let request_frames = frames.split_off(frames.len() - REQUEST_FRAMES);
+        let envelope_len = message.len() - REQUEST_FRAMES;
+        let request_frames: Vec<&Frame> = message.iter().skip(envelope_len).collect();
         let request = Request::decode(&request_frames)?;
-        Ok((frames.into_iter().collect(), request))
+        Ok((message.iter().take(envelope_len).collect(), request))
     }
 }
 

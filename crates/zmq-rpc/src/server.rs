@@ -9,9 +9,11 @@
 //! task set and timer anyway, so the seam is the simpler contract.
 
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_lite::FutureExt;
 use log::{debug, error};
 use zmq_core::runtime::Runtime;
 use zmq_core::{Multipart, Socket, SocketType};
@@ -356,10 +358,9 @@ async fn read_requests(shared: &Arc<ServerShared>) {
                 return;
             }
         };
-        let frames = format!("{message:?}");
-        match Request::from_router_message(message) {
+        match Request::from_router_message(&message) {
             Ok((envelope, request)) => start_call(shared, envelope, request),
-            Err(err) => error!(target: LOG_TARGET, "Cannot unpack {frames}: {err}"),
+            Err(err) => error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}"),
         }
     }
 }
@@ -393,7 +394,20 @@ async fn answer(shared: &ServerShared, request: &Request) -> Reply {
     let outcome = match shared.handler.lookup(&request.name) {
         None => Err(ErrorBody::not_found(&request.name)),
         Some(method) => {
-            let call = method.call(request.args.clone(), request.kwargs.clone());
+            // A panicking method fails its call, not the server.
+            let call = async {
+                let call = AssertUnwindSafe(async {
+                    method
+                        .call(request.args.clone(), request.kwargs.clone())
+                        .await
+                });
+                match call.catch_unwind().await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        Err(BuiltinError::runtime_error("the RPC method panicked").to_error_body())
+                    }
+                }
+            };
             match shared.timeout {
                 None => call.await,
                 Some(limit) => {

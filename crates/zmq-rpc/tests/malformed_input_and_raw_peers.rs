@@ -140,7 +140,7 @@ on_every_executor! {
             let mut seen = Vec::new();
             for _ in 0..4 {
                 let message = router.recv().await?;
-                let (envelope, request) = Request::from_router_message(message)?;
+                let (envelope, request) = Request::from_router_message(&message)?;
                 seen.push(request.header.request_id);
                 let header = ReplyHeader { sender: PREFIX, request_id: request.header.request_id, timestamp: 0.0, is_error: false };
                 let mut reply = envelope;
@@ -178,7 +178,7 @@ on_every_executor! {
         let server = async {
             // 1: garbage (3 frames, bad header), an unknown id, then a reply
             //    whose error body is not [str, array, str].
-            let (envelope, request) = Request::from_router_message(router.recv().await?)?;
+            let (envelope, request) = Request::from_router_message(&router.recv().await?)?;
             let id = request.header.request_id;
             let header = |request_id, is_error| ReplyHeader { sender: PREFIX, request_id, timestamp: 0.0, is_error };
             let mut garbage = envelope.clone();
@@ -194,13 +194,13 @@ on_every_executor! {
             bad_error.extend(Reply { header: header(id, true), body: Value::from("not a body") }.encode());
             router.send(bad_error).await?;
             // 2: a ParametersError whose args do not rebuild it.
-            let (envelope, request) = Request::from_router_message(router.recv().await?)?;
+            let (envelope, request) = Request::from_router_message(&router.recv().await?)?;
             let odd = ErrorBody::new("aiozmq.rpc.base.ParametersError", vec![1.into(), 2.into()]);
             let mut reply = envelope;
             reply.extend(Reply::error(header(request.header.request_id, true), &odd).encode());
             router.send(reply).await?;
             // 3: a proper ParametersError.
-            let (envelope, request) = Request::from_router_message(router.recv().await?)?;
+            let (envelope, request) = Request::from_router_message(&router.recv().await?)?;
             let proper = ErrorBody::parameters_type_error("too many positional arguments");
             let mut reply = envelope;
             reply.extend(Reply::error(header(request.header.request_id, true), &proper).encode());

@@ -150,6 +150,10 @@ on_every_executor! {
         let unencodable = remote(client.call::<()>("unencodable").await.unwrap_err());
         assert_eq!(unencodable.exc_type(), "builtins.TypeError");
 
+        // A panicking method fails its call with a RuntimeError; the server goes on.
+        let panicked = remote(client.call::<()>("panic").await.unwrap_err());
+        assert_eq!(panicked.exc_type(), "builtins.RuntimeError");
+
         // A result that does not fit the requested type is a decode error.
         let wrong = client.call::<String>("add").arg(1).await.unwrap_err();
         assert!(matches!(wrong, CallError::Decode(_)), "{wrong:?}");

@@ -78,7 +78,8 @@ pub async fn sleep_ms(millis: u64) {
 /// - `point(x, y)` returns a struct (a map on the wire);
 /// - `ns.sub.neg(x)` in nested namespaces;
 /// - `dyn.<anything>` resolved at call time: returns the name;
-/// - `unencodable()` returns a value msgpack cannot carry.
+/// - `unencodable()` returns a value msgpack cannot carry;
+/// - `panic()` panics.
 pub fn test_handlers() -> Handlers {
     let dynamic = |name: &str| -> Option<Arc<dyn Method>> {
         if name.starts_with("hidden") {
@@ -107,6 +108,9 @@ pub fn test_handlers() -> Handlers {
             Ok::<_, Infallible>(Point { x, y })
         })
         .method("unencodable", |()| Ok::<_, Infallible>(Unencodable))
+        .method("panic", |()| -> Result<(), Infallible> {
+            panic!("a method panicked")
+        })
         .namespace(
             "ns",
             Handlers::new().namespace(
