@@ -207,9 +207,12 @@ impl ClientBuilder {
         shared.runtime.spawn(Box::pin(async move {
             let _running = reader.shutdown.task_started();
             reader.shutdown.or_closed(read_replies(&reader)).await;
+            // Without its reader no call can complete: a socket failure
+            // closes the client too.
+            reader.close();
         }));
         Ok(RpcClient {
-            shared,
+            handle: Arc::new(ClientHandle { shared }),
             timeout: self.timeout,
         })
     }
@@ -252,6 +255,15 @@ impl ClientShared {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
+    /// Closes the socket and fails every pending call with `Closed`.
+    fn close(&self) {
+        if self.shutdown.close() {
+            self.socket.close();
+        }
+        // Dropping the senders wakes every waiting call with Closed.
+        self.calls().pending.clear();
+    }
+
     fn next_request_id(&self) -> u32 {
         self.last_request_id
             .fetch_add(1, Ordering::Relaxed)
@@ -260,15 +272,30 @@ impl ClientShared {
 }
 
 /// A running request-reply client. Cheap to clone: clones share the socket
-/// and the table of pending calls.
+/// and the table of pending calls. The client closes when it is closed
+/// explicitly or when the last clone (and the last call in flight) is
+/// dropped.
 ///
 /// # Examples
 ///
 /// See [`connect_rpc`].
 #[derive(Clone)]
 pub struct RpcClient {
-    shared: Arc<ClientShared>,
+    handle: Arc<ClientHandle>,
     timeout: Option<Duration>,
+}
+
+/// Shared by every clone of one client (and every call in flight): when
+/// the last goes, the client closes. The reader task holds only the
+/// `ClientShared`, so it does not keep the client alive.
+struct ClientHandle {
+    shared: Arc<ClientShared>,
+}
+
+impl Drop for ClientHandle {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
 }
 
 impl RpcClient {
@@ -304,7 +331,7 @@ impl RpcClient {
     /// ```
     pub fn with_timeout(&self, limit: Duration) -> RpcClient {
         RpcClient {
-            shared: Arc::clone(&self.shared),
+            handle: Arc::clone(&self.handle),
             timeout: Some(limit),
         }
     }
@@ -332,7 +359,7 @@ impl RpcClient {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn endpoints(&self) -> &[String] {
-        &self.shared.endpoints
+        &self.handle.shared.endpoints
     }
 
     /// The number of calls waiting for a reply.
@@ -347,7 +374,7 @@ impl RpcClient {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn pending_calls(&self) -> usize {
-        self.shared.calls().pending.len()
+        self.handle.shared.calls().pending.len()
     }
 
     /// The DEALER socket (aiozmq's `client.transport`), or
@@ -364,10 +391,10 @@ impl RpcClient {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn socket(&self) -> Result<&Socket, ServiceError> {
-        if self.shared.shutdown.is_closed() {
+        if self.handle.shared.shutdown.is_closed() {
             return Err(ServiceError::Closed);
         }
-        Ok(&self.shared.socket)
+        Ok(&self.handle.shared.socket)
     }
 
     /// Closes the client: pending calls fail with [`CallError::Closed`], new
@@ -377,11 +404,7 @@ impl RpcClient {
     ///
     /// See [`RpcClient::socket`].
     pub fn close(&self) {
-        if self.shared.shutdown.close() {
-            self.shared.socket.close();
-            // Dropping the senders wakes every waiting call with Closed.
-            self.shared.calls().pending.clear();
-        }
+        self.handle.shared.close();
     }
 
     /// True once [`RpcClient::close`] was called.
@@ -396,7 +419,7 @@ impl RpcClient {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.shared.shutdown.is_closed()
+        self.handle.shared.shutdown.is_closed()
     }
 
     /// Completes once the client is closed and its reader has stopped.
@@ -415,8 +438,8 @@ impl RpcClient {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub async fn wait_closed(&self) {
-        self.shared.shutdown.closed().await;
-        self.shared.shutdown.idle().await;
+        self.handle.shared.shutdown.closed().await;
+        self.handle.shared.shutdown.idle().await;
     }
 }
 
@@ -537,7 +560,7 @@ impl Drop for PendingEntry<'_> {
 
 impl<T: DeserializeOwned> Call<T> {
     async fn run(self) -> Result<T, CallError> {
-        let shared = &*self.client.shared;
+        let shared = &*self.client.handle.shared;
         if shared.shutdown.is_closed() {
             return Err(CallError::Closed);
         }

@@ -277,6 +277,10 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> 
 /// assert_eq!(python_repr(&Value::from("it's")), "\"it's\"");
 /// assert_eq!(python_repr(&Value::from(vec![Value::from(1)])), "(1,)");
 /// assert_eq!(python_repr(&Value::Nil), "None");
+/// assert_eq!(python_repr(&Value::F64(3.0)), "3.0");
+/// assert_eq!(python_repr(&Value::F64(1e-5)), "1e-05");
+/// assert_eq!(python_repr(&Value::F64(-1.5e16)), "-1.5e+16");
+/// assert_eq!(python_repr(&Value::F64(0.25)), "0.25");
 /// ```
 pub fn python_repr(value: &Value) -> String {
     let mut out = String::new();
@@ -334,7 +338,16 @@ fn write_python_float(out: &mut String, float: f64) {
         out.push_str("nan");
     } else if float.is_infinite() {
         out.push_str(if float > 0.0 { "inf" } else { "-inf" });
-    } else if float == float.trunc() && float.abs() < 1e16 {
+    } else if float != 0.0 && !(1e-4..1e16).contains(&float.abs()) {
+        // Python switches to exponent notation here: 1e-05, 1.5e+16.
+        let shortest = format!("{float:e}");
+        let (mantissa, exponent) = shortest.split_once('e').unwrap_or((&shortest, "0"));
+        let (sign, digits) = match exponent.strip_prefix('-') {
+            Some(digits) => ('-', digits),
+            None => ('+', exponent),
+        };
+        let _ = write!(out, "{mantissa}e{sign}{digits:0>2}");
+    } else if float == float.trunc() {
         let _ = write!(out, "{float:.1}");
     } else {
         let _ = write!(out, "{float}");

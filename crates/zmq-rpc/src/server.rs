@@ -244,7 +244,7 @@ struct ServerShared {
 
 /// A running request-reply server (aiozmq's `Service` from `serve_rpc`).
 ///
-/// Dropping it does not stop it; call [`RpcServer::close`].
+/// Dropping it closes it, as [`RpcServer::close`] does.
 ///
 /// # Examples
 ///
@@ -334,6 +334,12 @@ impl RpcServer {
     pub async fn wait_closed(&self) {
         self.shared.shutdown.closed().await;
         self.shared.shutdown.idle().await;
+    }
+}
+
+impl Drop for RpcServer {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod support;
 
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -285,6 +286,25 @@ on_every_executor! {
         let sum: i64 = client.call("add").arg(2).arg(2).await?;
         assert_eq!(sum, 4);
         stop(server, client).await?;
+        Ok(())
+    }
+
+    async fn a_call_in_flight_keeps_its_client_and_a_dropped_server_stops(rt) {
+        let (server, client) = start_pair(rt, Transport::Tcp)?;
+        let call = client.call::<String>("later").arg(100).arg("kept");
+        drop(client);
+        // The call holds the client: it is sent and answered.
+        assert_eq!(within(WAIT, "call of a dropped client", call.into_future()).await??, "kept");
+
+        let endpoint = server.endpoints()[0].clone();
+        drop(server);
+        let client = connect_rpc()
+            .connect(&endpoint)
+            .timeout(Duration::from_millis(200))
+            .start(runtime_for(rt))?;
+        let err = client.call::<i64>("add").arg(1).await.unwrap_err();
+        assert!(matches!(err, CallError::Timeout(_)), "a dropped server answers nothing: {err:?}");
+        client.close();
         Ok(())
     }
 
