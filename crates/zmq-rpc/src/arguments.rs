@@ -246,9 +246,13 @@ impl<'de> de::Deserializer<'de> for ShapeProbe {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, ShapeFound> {
+        if name == crate::ext::EXT_STRUCT_NAME {
+            // An ext value (`AsExt<T>`, `Ext`) is one argument.
+            return Err(ShapeFound(ParameterShape::Single));
+        }
         visitor.visit_newtype_struct(self)
     }
 
@@ -303,6 +307,10 @@ mod tests {
         );
         assert_eq!(ParameterShape::of::<i64>(), ParameterShape::Single);
         assert_eq!(ParameterShape::of::<Value>(), ParameterShape::Single);
+        assert_eq!(
+            ParameterShape::of::<crate::ext::Ext>(),
+            ParameterShape::Single
+        );
     }
 
     #[test]

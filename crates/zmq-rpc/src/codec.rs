@@ -26,8 +26,20 @@ use crate::msgpack::{decode_value, encode_value};
 use crate::wire::{ReplyHeader, RequestHeader};
 
 /// The number of frames of a request, without envelope.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::codec::REQUEST_FRAMES, 4);
+/// ```
 pub const REQUEST_FRAMES: usize = 4;
 /// The number of frames of a reply, without envelope.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::codec::REPLY_FRAMES, 2);
+/// ```
 pub const REPLY_FRAMES: usize = 2;
 
 /// One RPC request.

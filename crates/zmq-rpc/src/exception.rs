@@ -16,8 +16,20 @@ use crate::error::DecodeError;
 use crate::msgpack::{python_repr, python_str_repr};
 
 /// The wire name of aiozmq's `NotFoundError` (an unknown method).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::ErrorBody::not_found("f").exc_type, zmq_rpc::NOT_FOUND_ERROR);
+/// ```
 pub const NOT_FOUND_ERROR: &str = "aiozmq.rpc.base.NotFoundError";
 /// The wire name of aiozmq's `ParametersError` (arguments that do not bind).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::ErrorBody::parameters("m").exc_type, zmq_rpc::PARAMETERS_ERROR);
+/// ```
 pub const PARAMETERS_ERROR: &str = "aiozmq.rpc.base.ParametersError";
 
 /// The body of an error reply: `[exc_type, exc_args, exc_repr]`.

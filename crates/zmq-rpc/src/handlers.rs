@@ -24,6 +24,14 @@ use crate::exception::{Builtin, BuiltinError, ErrorBody, WireError};
 use crate::msgpack::to_value;
 
 /// What a method call yields: the return value, or the error to send back.
+///
+/// # Examples
+///
+/// ```
+/// let ok: zmq_rpc::handlers::MethodResult = Ok(3.into());
+/// let err: zmq_rpc::handlers::MethodResult = Err(zmq_rpc::ErrorBody::not_found("f"));
+/// # let _ = (ok, err);
+/// ```
 pub type MethodResult = Result<Value, ErrorBody>;
 
 /// One callable RPC method.
@@ -48,6 +56,11 @@ pub type MethodResult = Result<Value, ErrorBody>;
 /// ```
 pub trait Method: Send + Sync + 'static {
     /// Binds the arguments and returns the call's future.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the returned future cancels the call (a sync method has
+    /// either not run or finished; an async one stops at its await point).
     fn call(&self, args: Value, kwargs: Value) -> BoxFuture<'static, MethodResult>;
 }
 

@@ -21,6 +21,10 @@
 //!   one socket; timeouts remove the pending call at once.
 //! - **Codec**: [`codec`], [`wire`], [`msgpack`] hold the protocol without
 //!   sockets; every malformed input is a [`DecodeError`], never a panic.
+//! - **Custom types** travel as msgpack ext values ([`ext`]): a type
+//!   implements [`ext::ExtType`] once (code `0..=122`) and is wrapped in
+//!   [`ext::AsExt`] or marked `#[serde(with = "zmq_rpc::ext")]`; unknown
+//!   ext codes pass through unchanged.
 //!
 //! **Executor.** This crate names no executor. A server and a client need
 //! background tasks (the reader, per-call tasks) and timers: they take them
@@ -94,6 +98,7 @@ pub mod codec;
 mod error;
 mod error_table;
 mod exception;
+pub mod ext;
 pub mod handlers;
 pub mod msgpack;
 pub mod server;

@@ -76,6 +76,15 @@ pub fn decode_value(bytes: &[u8]) -> Result<Value, DecodeError> {
 }
 
 /// The deepest nesting of arrays and maps [`decode_value`] accepts.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_rpc::msgpack::{MAX_NESTING, decode_value};
+///
+/// let too_deep = vec![0x91u8; MAX_NESTING + 1];
+/// assert!(decode_value(&too_deep).is_err());
+/// ```
 pub const MAX_NESTING: usize = 128;
 
 /// Walks the structure of the first msgpack object without recursion and

@@ -27,6 +27,12 @@ use crate::shutdown::Shutdown;
 use crate::wire::{ReplyHeader, SenderPrefix, unix_time_now};
 
 /// The `log` target of this crate, named like aiozmq's logger.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::LOG_TARGET, "aiozmq.rpc");
+/// ```
 pub const LOG_TARGET: &str = "aiozmq.rpc";
 
 /// Starts building a request-reply server for `handler` (aiozmq's
@@ -39,7 +45,7 @@ pub const LOG_TARGET: &str = "aiozmq.rpc";
 /// | `zmq_sock=` | [`ServerBuilder::socket`] |
 /// | `timeout=` (a no-op in aiozmq) | [`ServerBuilder::timeout`] (real) |
 /// | `log_exceptions=`, `exclude_log_exceptions=` | the same names, by wire type name |
-/// | `translation_table=` | not yet |
+/// | `translation_table=` | typed: [`ext`](crate::ext) |
 ///
 /// # Examples
 ///

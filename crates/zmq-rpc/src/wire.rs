@@ -19,8 +19,20 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::error::DecodeError;
 
 /// The size of a request header in bytes.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::wire::REQUEST_HEADER_LEN, 16);
+/// ```
 pub const REQUEST_HEADER_LEN: usize = 16;
 /// The size of a reply header in bytes.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::wire::REPLY_HEADER_LEN, 17);
+/// ```
 pub const REPLY_HEADER_LEN: usize = 17;
 
 /// The first four header bytes: who sent the frame.

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use support::{Point, runtime_for, sleep_ms, test_handlers};
+use zmq_rpc::ext::{AsExt, Ext, ExtType};
 use zmq_rpc::rmpv::Value;
 use zmq_rpc::{
     Builtin, BuiltinError, CallError, ErrorTable, GenericError, Handlers, NotFoundError,
@@ -208,6 +209,49 @@ on_every_executor! {
             err.downcast_ref::<OutOfStock>(),
             Some(&OutOfStock { item: "tea".into(), left: 0 })
         );
+        stop(server, client).await?;
+        Ok(())
+    }
+
+    async fn user_types_travel_as_ext_values_and_unknown_codes_pass_through(rt) {
+        #[derive(Debug, PartialEq)]
+        struct Complex { re: f32, im: f32 }
+        impl ExtType for Complex {
+            const CODE: i8 = 0;
+            fn encode_payload(&self) -> Vec<u8> {
+                [self.re.to_le_bytes(), self.im.to_le_bytes()].concat()
+            }
+            fn decode_payload(payload: &[u8]) -> Result<Complex, String> {
+                let bytes: [u8; 8] = payload.try_into().map_err(|_| "8 bytes".to_owned())?;
+                let (re, im) = bytes.split_at(4);
+                Ok(Complex {
+                    re: f32::from_le_bytes(re.try_into().unwrap()),
+                    im: f32::from_le_bytes(im.try_into().unwrap()),
+                })
+            }
+        }
+        let runtime = runtime_for(rt);
+        let handlers = Handlers::new()
+            .method("conjugate", |AsExt(z): AsExt<Complex>| {
+                Ok::<_, std::convert::Infallible>(AsExt(Complex { re: z.re, im: -z.im }))
+            })
+            .method("echo", |value: Value| Ok::<_, std::convert::Infallible>(value));
+        let server = serve_rpc(handlers).bind(Transport::Inproc.endpoint()).start(runtime.clone())?;
+        let client = connect_rpc().connect(&server.endpoints()[0]).timeout(WAIT).start(runtime)?;
+        let AsExt(conjugate) = client
+            .call::<AsExt<Complex>>("conjugate")
+            .arg(AsExt(Complex { re: 1.0, im: 2.0 }))
+            .await?;
+        assert_eq!(conjugate, Complex { re: 1.0, im: -2.0 });
+        // Another code does not convert: a ParametersError.
+        let err = remote(
+            client.call::<AsExt<Complex>>("conjugate").arg(Ext { code: 9, data: vec![0; 8] }).await.unwrap_err(),
+        );
+        assert!(err.is::<ParametersError>(), "{err}");
+        // An unknown code goes through a handler untouched.
+        let unknown = Ext { code: 42, data: b"opaque".to_vec() };
+        let echoed: Ext = client.call("echo").arg(&unknown).await?;
+        assert_eq!(echoed, unknown);
         stop(server, client).await?;
         Ok(())
     }
