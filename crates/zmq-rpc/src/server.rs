@@ -136,8 +136,9 @@ impl ServerBuilder {
 
     /// Cancels a call that runs longer than `limit`; its caller gets a
     /// `builtins.TimeoutError` reply. (aiozmq accepts `timeout=` but never
-    /// applies it.) A sync method is not interrupted while it runs; its
-    /// reply is replaced by the timeout error.
+    /// applies it.) The limit applies at the method's await points: a sync
+    /// method, once started, runs to completion on its call task and is
+    /// answered normally.
     ///
     /// # Examples
     ///
