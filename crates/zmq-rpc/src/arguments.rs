@@ -311,6 +311,10 @@ mod tests {
             ParameterShape::of::<crate::ext::Ext>(),
             ParameterShape::Single
         );
+        assert_eq!(
+            ParameterShape::of::<crate::datetime::Date>(),
+            ParameterShape::Single
+        );
     }
 
     #[test]

@@ -24,7 +24,10 @@
 //! - **Custom types** travel as msgpack ext values ([`ext`]): a type
 //!   implements [`ext::ExtType`] once (code `0..=122`) and is wrapped in
 //!   [`ext::AsExt`] or marked `#[serde(with = "zmq_rpc::ext")]`; unknown
-//!   ext codes pass through unchanged.
+//!   ext codes pass through unchanged. Python's `date`, `datetime`, `time`,
+//!   `timedelta` and `timezone` (aiozmq's codes 123 to 127, pickled) are the
+//!   types of [`datetime`], read by an allow-listed pickle subset that never
+//!   runs code.
 //!
 //! **Executor.** This crate names no executor. A server and a client need
 //! background tasks (the reader, per-call tasks) and timers: they take them
@@ -95,12 +98,14 @@
 mod arguments;
 pub mod client;
 pub mod codec;
+pub mod datetime;
 mod error;
 mod error_table;
 mod exception;
 pub mod ext;
 pub mod handlers;
 pub mod msgpack;
+mod pickle;
 pub mod server;
 mod shutdown;
 pub mod wire;
