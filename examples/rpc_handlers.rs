@@ -8,7 +8,9 @@
 //! - **exception translation**: a server error type that chooses its
 //!   Python name and args (`WireError`), and a client error table that
 //!   turns it back into the Rust type (`ErrorTable::register_args`),
-//! - **validation**: wrong arguments come back as `ParametersError`.
+//! - **validation**: wrong arguments come back as `ParametersError`,
+//! - **custom value translators**: a user type as a msgpack ext value
+//!   (`ExtType`), and Python's `datetime.date` on aiozmq's code 127.
 //!
 //! Run it with `cargo run --example rpc_handlers`.
 
@@ -19,6 +21,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use zmq_rpc::datetime::Date;
+use zmq_rpc::ext::{AsExt, ExtType};
 use zmq_rpc::handlers::{Handler, Method, sync_method};
 use zmq_rpc::rmpv::Value;
 use zmq_rpc::{
@@ -75,6 +79,31 @@ impl WireError for Insufficient {
     }
 }
 
+/// A user type that travels as ext code 0: two little-endian f64s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+impl ExtType for Point {
+    const CODE: i8 = 0;
+
+    fn encode_payload(&self) -> Vec<u8> {
+        [self.x.to_le_bytes(), self.y.to_le_bytes()].concat()
+    }
+
+    fn decode_payload(payload: &[u8]) -> Result<Point, String> {
+        let bytes: [u8; 16] = payload.try_into().map_err(|_| "a Point is 16 bytes")?;
+        let (x, y) = bytes.split_at(8);
+        let coordinate = |half: &[u8]| f64::from_le_bytes(half.try_into().unwrap_or([0; 8]));
+        Ok(Point {
+            x: coordinate(x),
+            y: coordinate(y),
+        })
+    }
+}
+
 fn main() -> Result<()> {
     smol::block_on(async {
         let bounded = async {
@@ -107,6 +136,16 @@ async fn run() -> Result<()> {
             },
         )
         .namespace("dynamic", dynamic)
+        .method("mirror", |AsExt(point): AsExt<Point>| {
+            Ok::<_, Infallible>(AsExt(Point {
+                x: point.y,
+                y: point.x,
+            }))
+        })
+        .method("next_year", |date: Date| {
+            Date::new(date.year + 1, date.month, date.day)
+                .ok_or_else(|| zmq_rpc::BuiltinError::value_error("year out of range"))
+        })
         .namespace(
             "text",
             Handlers::new().namespace(
@@ -152,6 +191,16 @@ async fn run() -> Result<()> {
         }
         other => bail!("expected a ParametersError, got {other:?}"),
     }
+
+    let AsExt(mirrored) = client
+        .call::<AsExt<Point>>("mirror")
+        .arg(AsExt(Point { x: 1.0, y: 2.0 }))
+        .await?;
+    println!("mirror(Point(1, 2)) = {mirrored:?}");
+
+    let date = Date::new(2014, 3, 21).expect("a valid date");
+    let next: Date = client.call("next_year").arg(date).await?;
+    println!("next_year(date(2014, 3, 21)) = {next:?}");
 
     client.close();
     server.close();
