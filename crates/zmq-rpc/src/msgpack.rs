@@ -203,7 +203,9 @@ pub(crate) fn kind_name(value: &Value) -> &'static str {
 }
 
 /// Converts a Rust value into a msgpack value (structs become maps keyed by
-/// field name; `f32` is widened to `f64`).
+/// field name; `f32` is widened to `f64`). A value an aiozmq peer could not
+/// unpack is refused: a map key that is not a str or bin (a
+/// `HashMap<u32, _>`), nesting deeper than [`MAX_NESTING`].
 ///
 /// # Examples
 ///
@@ -217,13 +219,20 @@ pub(crate) fn kind_name(value: &Value) -> &'static str {
 /// let value = to_value(&Point { x: 1, y: -2 })?;
 /// assert_eq!(value, Value::Map(vec![("x".into(), 1.into()), ("y".into(), (-2).into())]));
 /// assert_eq!(to_value(&1.5f32)?, Value::F64(1.5));
+/// assert_eq!(to_value(&())?, Value::Nil);
+///
+/// let int_keys = std::collections::HashMap::from([(1u32, "one")]);
+/// assert!(to_value(&int_keys).is_err());
 /// # Ok::<(), zmq_rpc::EncodeError>(())
 /// ```
 pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, EncodeError> {
-    let bytes = rmp_serde::to_vec_named(value)
-        .map_err(|error| EncodeError::Serialize(error.to_string()))?;
-    let decoded = rmpv::decode::read_value(&mut &bytes[..])
-        .map_err(|error| EncodeError::Serialize(error.to_string()))?;
+    let refused = |error: &dyn std::fmt::Display| EncodeError::Serialize(error.to_string());
+    let bytes = rmp_serde::to_vec_named(value).map_err(|error| refused(&error))?;
+    // What aiozmq's unpacker (and ours) would refuse must not be sent: a
+    // peer drops the whole message and the call waits for nothing.
+    check_nesting(&bytes).map_err(|error| refused(&error))?;
+    let decoded = rmpv::decode::read_value(&mut &bytes[..]).map_err(|error| refused(&error))?;
+    check_strict(&decoded).map_err(|error| refused(&error))?;
     Ok(widen_floats(decoded))
 }
 

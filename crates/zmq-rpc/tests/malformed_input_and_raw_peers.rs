@@ -98,6 +98,44 @@ on_every_executor! {
         Ok(())
     }
 
+    async fn random_messages_never_stop_the_server(rt) {
+        let server = serve_rpc(test_handlers())
+            .bind(Transport::Tcp.endpoint())
+            .start(runtime_for(rt))?;
+        let dealer = Socket::new(SocketType::DEALER)?;
+        dealer.connect(&server.endpoints()[0])?;
+        let mut state = 0x0123_4567_89ab_cdefu64;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let good = request_frames(0, b"echo", b"\x91\x01", b"\x80");
+        for round in 0..300u32 {
+            // Four frames shaped like a request, one of them scrambled, or
+            // any number of random frames.
+            let frames: Vec<Vec<u8>> = if round % 2 == 0 {
+                let mut frames = good.clone();
+                let which = (next() % 4) as usize;
+                let len = (next() % 24) as usize;
+                frames[which] = (0..len).map(|_| next() as u8).collect();
+                frames
+            } else {
+                (0..1 + next() % 6)
+                    .map(|_| (0..next() % 20).map(|_| next() as u8).collect())
+                    .collect()
+            };
+            dealer.send(frames).await?;
+        }
+        // Some scrambled requests may still be valid calls and get replies;
+        // drain them, then a good call is answered.
+        while timeout(Duration::from_millis(200), dealer.recv()).await.is_some() {}
+        good_call_is_answered(&dealer, 4242).await?;
+        server.close();
+        Ok(())
+    }
+
     async fn envelopes_are_echoed_so_req_clients_work(rt) {
         let server = serve_rpc(test_handlers())
             .bind(Transport::Ipc.endpoint())

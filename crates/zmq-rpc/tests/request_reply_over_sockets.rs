@@ -151,6 +151,17 @@ on_every_executor! {
         // A return value msgpack cannot carry is an error reply, not silence.
         let unencodable = remote(client.call::<()>("unencodable").await.unwrap_err());
         assert_eq!(unencodable.exc_type(), "builtins.TypeError");
+        // So is one a Python peer could not unpack (int map keys): an error
+        // reply instead of a reply the client would have to drop.
+        let int_keys = remote(client.call::<Value>("int_keys").await.unwrap_err());
+        assert_eq!(int_keys.exc_type(), "builtins.TypeError");
+        // An argument like that fails the call before anything is sent.
+        let refused = client
+            .call::<Value>("echo")
+            .arg(std::collections::HashMap::from([(1u32, 1u32)]))
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, CallError::Encode(_)), "{refused:?}");
 
         // A panicking method fails its call with a RuntimeError; the server goes on.
         let panicked = remote(client.call::<()>("panic").await.unwrap_err());

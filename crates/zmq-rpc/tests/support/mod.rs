@@ -79,7 +79,8 @@ pub async fn sleep_ms(millis: u64) {
 /// - `ns.sub.neg(x)` in nested namespaces;
 /// - `dyn.<anything>` resolved at call time: returns the name;
 /// - `unencodable()` returns a value msgpack cannot carry;
-/// - `panic()` panics.
+/// - `panic()` panics;
+/// - `int_keys()` returns a map with int keys (which aiozmq cannot unpack).
 pub fn test_handlers() -> Handlers {
     let dynamic = |name: &str| -> Option<Arc<dyn Method>> {
         if name.starts_with("hidden") {
@@ -110,6 +111,9 @@ pub fn test_handlers() -> Handlers {
         .method("unencodable", |()| Ok::<_, Infallible>(Unencodable))
         .method("panic", |()| -> Result<(), Infallible> {
             panic!("a method panicked")
+        })
+        .method("int_keys", |()| {
+            Ok::<_, Infallible>(std::collections::HashMap::from([(1u32, "one")]))
         })
         .namespace(
             "ns",
