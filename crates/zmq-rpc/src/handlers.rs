@@ -283,6 +283,10 @@ impl Handlers {
     /// keywords; any other type exactly one positional argument. Arguments
     /// that do not bind or convert give the caller a `ParametersError`.
     ///
+    /// The closure runs on the call's task: keep it short, or make the
+    /// method async (a long sync method holds an executor thread, and on a
+    /// current-thread runtime everything else).
+    ///
     /// # Examples
     ///
     /// ```
