@@ -1,39 +1,127 @@
 //! msgpack RPC over ZeroMQ, wire-compatible with Python's `aiozmq.rpc`.
 //!
-//! This crate is the layer for aiozmq's three RPC patterns: request-reply
-//! (DEALER/ROUTER), pipeline (PUSH/PULL) and pub-sub (PUB/SUB), with
-//! handlers and namespaces, argument validation through serde, translation
-//! tables for custom types, error tables for remote errors, timeouts and
-//! logging. It speaks aiozmq.rpc's wire format byte for byte, so Rust and
-//! Python services call each other.
+//! This crate speaks aiozmq 1.0's request-reply RPC byte for byte (frames,
+//! headers, request ids, msgpack options, error bodies), so a Rust client
+//! can call an aiozmq server and an aiozmq client a Rust server. Pipeline
+//! and pub-sub come with later issues.
 //!
-//! **Status:** the layer is laid out but holds no API of its own yet; it
-//! re-exports [`zmq_core`] and [`zmq_stream`], the layers it builds on. The
-//! RPC API lands with the request-reply, pipeline and pub-sub issues.
+//! - **Server**: [`serve_rpc`] on a ROUTER socket. Methods are looked up by
+//!   dotted name through nested namespaces ([`Handlers`], or any
+//!   [`Handler`](handlers::Handler): a type with methods, a dynamic lookup
+//!   closure). Sync and async methods take their parameters as one serde
+//!   type; positional and keyword arguments bind as in Python, defaults
+//!   come from `#[serde(default)]`. Errors become error replies through
+//!   [`WireError`], with [`BuiltinError`] for Python's `ValueError`,
+//!   `TypeError`, `KeyError`, `TimeoutError`, `RuntimeError`, ... Calls
+//!   run concurrently; an optional server timeout really cancels them.
+//! - **Client**: [`connect_rpc`] on a DEALER socket.
+//!   `client.call::<T>("ns.method").arg(1).kwarg("b", 2).await` returns a
+//!   `T` or a [`CallError`]; remote errors go through an [`ErrorTable`]
+//!   (unknown names become a [`GenericError`]). Any number of calls share
+//!   one socket; timeouts remove the pending call at once.
+//! - **Codec**: [`codec`], [`wire`], [`msgpack`] hold the protocol without
+//!   sockets; every malformed input is a [`DecodeError`], never a panic.
+//! - **Custom types** travel as msgpack ext values ([`ext`]): a type
+//!   implements [`ext::ExtType`] once (code `0..=122`) and is wrapped in
+//!   [`ext::AsExt`] or marked `#[serde(with = "zmq_rpc::ext")]`; unknown
+//!   ext codes pass through unchanged. Python's `date`, `datetime`, `time`,
+//!   `timedelta` and `timezone` (aiozmq's codes 123 to 127, pickled) are the
+//!   types of [`datetime`], read by an allow-listed pickle subset that never
+//!   runs code.
+//!
+//! **Executor.** This crate names no executor. A server and a client need
+//! background tasks (the reader, per-call tasks) and timers: they take them
+//! from the [`zmq_core::runtime::Runtime`] you pass to `start`, such as
+//! `zmq_runtime_tokio::TokioRuntime` or `zmq_runtime_smol::SmolRuntime`.
+//!
+//! **Logging.** Through the `log` crate, target `"aiozmq.rpc"`
+//! ([`LOG_TARGET`]), with aiozmq's messages: malformed messages
+//! (`Cannot unpack ...`, ERROR), unknown reply ids (WARN), late replies
+//! (DEBUG), method errors with `log_exceptions` (ERROR).
 //!
 //! # Examples
 //!
-//! The request-reply shape the RPC layer will carry, on raw sockets:
+//! A server and a client in one tokio program:
 //!
 //! ```
-//! use zmq_rpc::zmq_core::{Socket, SocketType};
+//! use std::sync::Arc;
+//! use serde::Deserialize;
+//! use zmq_rpc::{BuiltinError, CallError, Handlers, connect_rpc, serve_rpc};
+//! use zmq_runtime_tokio::TokioRuntime;
 //!
-//! # futures_lite::future::block_on(async {
-//! let server = Socket::new(SocketType::ROUTER)?;
-//! let endpoint = server.bind("tcp://127.0.0.1:*")?;
-//! let client = Socket::new(SocketType::DEALER)?;
-//! client.connect(&endpoint)?;
+//! #[derive(Deserialize)]
+//! struct Divide {
+//!     a: f64,
+//!     #[serde(default = "one")]
+//!     b: f64,
+//! }
+//! fn one() -> f64 { 1.0 }
 //!
-//! client.send(["request-id", "add", "1 2"]).await?;
-//! let mut request = server.recv().await?;
-//! let peer = request.pop_front().unwrap();
-//! server.send([peer.to_vec(), b"request-id".to_vec(), b"3".to_vec()]).await?;
-//! assert_eq!(client.recv().await?[1], "3");
-//! # Ok::<(), zmq_rpc::zmq_core::Error>(())
-//! # }).unwrap();
+//! # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! # rt.block_on(async {
+//! let runtime = Arc::new(TokioRuntime::try_current()?);
+//! let handlers = Handlers::new().namespace(
+//!     "math",
+//!     Handlers::new().method("divide", |Divide { a, b }| {
+//!         if b == 0.0 {
+//!             return Err(BuiltinError::value_error("division by zero"));
+//!         }
+//!         Ok(a / b)
+//!     }),
+//! );
+//! let server = serve_rpc(handlers).bind("tcp://127.0.0.1:*").start(runtime.clone())?;
+//! let client = connect_rpc()
+//!     .connect(&server.endpoints()[0])
+//!     .timeout(std::time::Duration::from_secs(10))
+//!     .start(runtime)?;
+//!
+//! // Python: await client.call.math.divide(1.0, b=4.0)
+//! let quarter: f64 = client.call("math.divide").arg(1.0).kwarg("b", 4.0).await?;
+//! assert_eq!(quarter, 0.25);
+//!
+//! // A ValueError raised remotely comes back as a BuiltinError.
+//! let err = client.call::<f64>("math.divide").arg(1.0).arg(0.0).await.unwrap_err();
+//! let CallError::Remote(remote) = err else { panic!("{err}") };
+//! assert_eq!(remote.exc_type(), "builtins.ValueError");
+//! assert_eq!(remote.downcast_ref::<BuiltinError>().unwrap().message(), Some("division by zero"));
+//!
+//! client.close();
+//! server.close();
+//! server.wait_closed().await;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![forbid(unsafe_code)]
 
+mod arguments;
+pub mod client;
+pub mod codec;
+pub mod datetime;
+mod error;
+mod error_table;
+mod exception;
+pub mod ext;
+pub mod handlers;
+pub mod msgpack;
+mod pickle;
+pub mod server;
+mod shutdown;
+pub mod wire;
+
+pub use client::{Call, ClientBuilder, RpcClient, connect_rpc};
+pub use error::{
+    CallError, DecodeError, EncodeError, GenericError, NotFoundError, ParametersError, RemoteError,
+    ServiceError,
+};
+pub use error_table::ErrorTable;
+pub use exception::{
+    Builtin, BuiltinError, ErrorBody, NOT_FOUND_ERROR, PARAMETERS_ERROR, WireError,
+};
+pub use handlers::Handlers;
+pub use server::{LOG_TARGET, RpcServer, ServerBuilder, serve_rpc};
+
+pub use rmpv;
 pub use zmq_core;
 pub use zmq_stream;

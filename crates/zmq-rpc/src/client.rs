@@ -1,0 +1,711 @@
+//! The request-reply client: `connect_rpc` on a DEALER socket.
+//!
+//! One reader task (spawned through the caller's [`Runtime`]) receives every
+//! reply and hands it to the waiting call by request id, so any number of
+//! calls can be in flight over one socket; each call sends its own request.
+//!
+//! | aiozmq | here |
+//! |---|---|
+//! | `await client.call.ns.add(1, b=2)` | `client.call::<i64>("ns.add").arg(1).kwarg("b", 2).await` |
+//! | `client.with_timeout(t).call.f()` | `client.with_timeout(t).call("f")`, or `.timeout(t)` on one call |
+//! | `connect_rpc(connect=, bind=, timeout=, error_table=)` | [`connect_rpc`] then the builder methods, [`ClientBuilder::start`] |
+//! | `GenericError` | [`GenericError`](crate::GenericError) inside [`CallError::Remote`] |
+//! | `ServiceClosedError` | [`CallError::Closed`] |
+//!
+//! One difference: aiozmq sends a request when the call expression is
+//! evaluated; a Rust future does nothing until polled, so the request goes
+//! out when the call is first awaited.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::IntoFuture;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use log::{debug, error, warn};
+use rmpv::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zmq_core::runtime::{BoxFuture, Runtime};
+use zmq_core::{Socket, SocketType};
+
+use crate::codec::{Reply, Request};
+use crate::error::{CallError, EncodeError, ServiceError};
+use crate::error_table::ErrorTable;
+use crate::msgpack::{from_value, python_repr, to_value};
+use crate::server::LOG_TARGET;
+use crate::shutdown::Shutdown;
+use crate::wire::{RequestHeader, SenderPrefix, unix_time_now};
+
+/// How many timed-out request ids are remembered, to tell a late reply
+/// (logged at DEBUG) from an unknown one (logged at WARN).
+const REMEMBERED_EXPIRED_IDS: usize = 1024;
+
+/// Starts building a request-reply client (aiozmq's `connect_rpc`). Give it
+/// endpoints, then [`ClientBuilder::start`] it.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use zmq_rpc::{Handlers, connect_rpc, serve_rpc};
+/// use zmq_runtime_smol::SmolRuntime;
+///
+/// # smol::block_on(async {
+/// let runtime = Arc::new(SmolRuntime::global());
+/// let handlers = Handlers::new()
+///     .method("add", |(a, b): (i64, i64)| Ok::<_, std::convert::Infallible>(a + b));
+/// let server = serve_rpc(handlers).bind("tcp://127.0.0.1:*").start(runtime.clone())?;
+/// let client = connect_rpc().connect(&server.endpoints()[0]).start(runtime)?;
+///
+/// let sum: i64 = client.call("add").arg(1).arg(2).await?;
+/// assert_eq!(sum, 3);
+/// client.close();
+/// server.close();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+pub fn connect_rpc() -> ClientBuilder {
+    ClientBuilder {
+        binds: Vec::new(),
+        connects: Vec::new(),
+        socket: None,
+        timeout: None,
+        error_table: ErrorTable::with_defaults(),
+        last_request_id: 0,
+    }
+}
+
+/// Options of a request-reply client; made by [`connect_rpc`].
+///
+/// # Examples
+///
+/// See [`connect_rpc`].
+#[must_use = "a client starts only with `start`"]
+pub struct ClientBuilder {
+    binds: Vec<String>,
+    connects: Vec<String>,
+    socket: Option<Socket>,
+    timeout: Option<Duration>,
+    error_table: ErrorTable,
+    last_request_id: u32,
+}
+
+impl ClientBuilder {
+    /// Connects to `endpoint` on start.
+    ///
+    /// # Examples
+    ///
+    /// See [`connect_rpc`].
+    pub fn connect(mut self, endpoint: impl Into<String>) -> ClientBuilder {
+        self.connects.push(endpoint.into());
+        self
+    }
+
+    /// Binds to `endpoint` on start (see [`RpcClient::endpoints`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = zmq_rpc::connect_rpc().bind("tcp://127.0.0.1:*");
+    /// # let _ = builder;
+    /// ```
+    pub fn bind(mut self, endpoint: impl Into<String>) -> ClientBuilder {
+        self.binds.push(endpoint.into());
+        self
+    }
+
+    /// Calls over this DEALER socket instead of a new one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_rpc::zmq_core::{Socket, SocketType};
+    ///
+    /// let builder = zmq_rpc::connect_rpc().socket(Socket::new(SocketType::DEALER)?);
+    /// # let _ = builder;
+    /// # Ok::<(), zmq_rpc::zmq_core::Error>(())
+    /// ```
+    pub fn socket(mut self, socket: Socket) -> ClientBuilder {
+        self.socket = Some(socket);
+        self
+    }
+
+    /// The default time limit of every call (none by default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = zmq_rpc::connect_rpc().timeout(std::time::Duration::from_secs(5));
+    /// # let _ = builder;
+    /// ```
+    pub fn timeout(mut self, limit: Duration) -> ClientBuilder {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// The table that turns remote errors into Rust errors
+    /// ([`ErrorTable::with_defaults`] unless set).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = zmq_rpc::connect_rpc().error_table(zmq_rpc::ErrorTable::empty());
+    /// # let _ = builder;
+    /// ```
+    pub fn error_table(mut self, table: ErrorTable) -> ClientBuilder {
+        self.error_table = table;
+        self
+    }
+
+    /// Starts the request id counter at `last_id`: the first call uses
+    /// `last_id + 1` (wrapping). Ids start at 1 by default, as aiozmq's; this
+    /// exists to exercise the wrap from `0xFFFF_FFFF` to 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = zmq_rpc::connect_rpc().last_request_id(u32::MAX);
+    /// # let _ = builder;
+    /// ```
+    pub fn last_request_id(mut self, last_id: u32) -> ClientBuilder {
+        self.last_request_id = last_id;
+        self
+    }
+
+    /// Creates (or takes) the DEALER socket, binds and connects it, and
+    /// starts the reply reader on a task spawned through `runtime`.
+    ///
+    /// # Examples
+    ///
+    /// See [`connect_rpc`].
+    pub fn start(self, runtime: Arc<dyn Runtime>) -> Result<RpcClient, ServiceError> {
+        let socket = match self.socket {
+            Some(socket) => socket,
+            None => Socket::new(SocketType::DEALER)?,
+        };
+        let mut endpoints = Vec::new();
+        for endpoint in &self.binds {
+            endpoints.push(socket.bind(endpoint)?);
+        }
+        for endpoint in &self.connects {
+            socket.connect(endpoint)?;
+        }
+        let shared = Arc::new(ClientShared {
+            socket,
+            runtime,
+            sender: SenderPrefix::for_this_process(),
+            error_table: self.error_table,
+            last_request_id: AtomicU32::new(self.last_request_id),
+            calls: Mutex::new(Calls::default()),
+            shutdown: Shutdown::default(),
+            endpoints,
+        });
+        let reader = Arc::clone(&shared);
+        shared.runtime.spawn(Box::pin(async move {
+            let _running = reader.shutdown.task_started();
+            reader.shutdown.or_closed(read_replies(&reader)).await;
+            // Without its reader no call can complete: a socket failure
+            // closes the client too.
+            reader.close();
+        }));
+        Ok(RpcClient {
+            handle: Arc::new(ClientHandle { shared }),
+            timeout: self.timeout,
+        })
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("binds", &self.binds)
+            .field("connects", &self.connects)
+            .field("timeout", &self.timeout)
+            .field("error_table", &self.error_table)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The calls waiting for replies.
+#[derive(Default)]
+struct Calls {
+    pending: HashMap<u32, async_channel::Sender<Reply>>,
+    expired: VecDeque<u32>,
+}
+
+struct ClientShared {
+    socket: Socket,
+    runtime: Arc<dyn Runtime>,
+    sender: SenderPrefix,
+    error_table: ErrorTable,
+    last_request_id: AtomicU32,
+    calls: Mutex<Calls>,
+    shutdown: Shutdown,
+    endpoints: Vec<String>,
+}
+
+impl ClientShared {
+    fn calls(&self) -> MutexGuard<'_, Calls> {
+        // A panic while holding the lock cannot leave the map inconsistent.
+        self.calls
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Closes the socket and fails every pending call with `Closed`.
+    fn close(&self) {
+        if self.shutdown.close() {
+            self.socket.close();
+        }
+        // Dropping the senders wakes every waiting call with Closed.
+        self.calls().pending.clear();
+    }
+
+    fn next_request_id(&self) -> u32 {
+        self.last_request_id
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1)
+    }
+}
+
+/// A running request-reply client. Cheap to clone: clones share the socket
+/// and the table of pending calls. The client closes when it is closed
+/// explicitly or when the last clone (and the last call in flight) is
+/// dropped.
+///
+/// # Examples
+///
+/// See [`connect_rpc`].
+#[derive(Clone)]
+pub struct RpcClient {
+    handle: Arc<ClientHandle>,
+    timeout: Option<Duration>,
+}
+
+/// Shared by every clone of one client (and every call in flight): when
+/// the last goes, the client closes. The reader task holds only the
+/// `ClientShared`, so it does not keep the client alive.
+struct ClientHandle {
+    shared: Arc<ClientShared>,
+}
+
+impl Drop for ClientHandle {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}
+
+impl RpcClient {
+    /// A call of the method `name` (dotted for namespaces); add arguments
+    /// with [`Call::arg`] and [`Call::kwarg`], then await it for a `T`.
+    ///
+    /// # Examples
+    ///
+    /// See [`connect_rpc`].
+    pub fn call<T>(&self, name: impl Into<String>) -> Call<T> {
+        Call {
+            client: self.clone(),
+            name: name.into(),
+            args: Vec::new(),
+            kwargs: Vec::new(),
+            encode_error: None,
+            result: PhantomData,
+        }
+    }
+
+    /// A view of this client whose calls have time limit `limit` (aiozmq's
+    /// `with_timeout`); it shares the socket and pending calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let client = zmq_rpc::connect_rpc().start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+    /// let impatient = client.with_timeout(std::time::Duration::from_millis(10));
+    /// assert_eq!(impatient.timeout(), Some(std::time::Duration::from_millis(10)));
+    /// client.close();
+    /// # Ok::<(), zmq_rpc::ServiceError>(())
+    /// ```
+    pub fn with_timeout(&self, limit: Duration) -> RpcClient {
+        RpcClient {
+            handle: Arc::clone(&self.handle),
+            timeout: Some(limit),
+        }
+    }
+
+    /// The time limit of this client's calls.
+    ///
+    /// # Examples
+    ///
+    /// See [`RpcClient::with_timeout`].
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The resolved endpoints it bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let client = zmq_rpc::connect_rpc()
+    ///     .bind("tcp://127.0.0.1:*")
+    ///     .start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+    /// assert_eq!(client.endpoints().len(), 1);
+    /// client.close();
+    /// # Ok::<(), zmq_rpc::ServiceError>(())
+    /// ```
+    pub fn endpoints(&self) -> &[String] {
+        &self.handle.shared.endpoints
+    }
+
+    /// The number of calls waiting for a reply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let client = zmq_rpc::connect_rpc().start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+    /// assert_eq!(client.pending_calls(), 0);
+    /// client.close();
+    /// # Ok::<(), zmq_rpc::ServiceError>(())
+    /// ```
+    pub fn pending_calls(&self) -> usize {
+        self.handle.shared.calls().pending.len()
+    }
+
+    /// The DEALER socket (aiozmq's `client.transport`), or
+    /// [`ServiceError::Closed`] after [`RpcClient::close`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let client = zmq_rpc::connect_rpc().start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+    /// assert!(client.socket().is_ok());
+    /// client.close();
+    /// assert!(client.socket().is_err());
+    /// # Ok::<(), zmq_rpc::ServiceError>(())
+    /// ```
+    pub fn socket(&self) -> Result<&Socket, ServiceError> {
+        if self.handle.shared.shutdown.is_closed() {
+            return Err(ServiceError::Closed);
+        }
+        Ok(&self.handle.shared.socket)
+    }
+
+    /// Closes the client: pending calls fail with [`CallError::Closed`], new
+    /// calls fail at once with it, the socket is closed. Idempotent.
+    ///
+    /// # Examples
+    ///
+    /// See [`RpcClient::socket`].
+    pub fn close(&self) {
+        self.handle.shared.close();
+    }
+
+    /// True once [`RpcClient::close`] was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let client = zmq_rpc::connect_rpc().start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+    /// client.close();
+    /// assert!(client.is_closed());
+    /// # Ok::<(), zmq_rpc::ServiceError>(())
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.handle.shared.shutdown.is_closed()
+    }
+
+    /// Completes once the client is closed and its reader has stopped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it only waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let client = zmq_rpc::connect_rpc().start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+    /// client.close();
+    /// futures_lite::future::block_on(client.wait_closed());
+    /// # Ok::<(), zmq_rpc::ServiceError>(())
+    /// ```
+    pub async fn wait_closed(&self) {
+        self.handle.shared.shutdown.closed().await;
+        self.handle.shared.shutdown.idle().await;
+    }
+}
+
+impl fmt::Debug for RpcClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RpcClient")
+            .field("timeout", &self.timeout)
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One call being put together: await it to send the request and get the
+/// result as a `T` (anything serde can deserialize; `rmpv::Value` takes
+/// any result).
+///
+/// # Cancel safety
+///
+/// Dropping the future before it completes abandons the call: its pending
+/// entry is removed at once and a reply that arrives later is dropped. The
+/// server still runs the call if the request went out.
+///
+/// # Examples
+///
+/// See [`connect_rpc`].
+#[must_use = "a call does nothing until awaited"]
+pub struct Call<T> {
+    client: RpcClient,
+    name: String,
+    args: Vec<Value>,
+    kwargs: Vec<(Value, Value)>,
+    encode_error: Option<EncodeError>,
+    result: PhantomData<fn() -> T>,
+}
+
+impl<T> Call<T> {
+    /// Appends a positional argument.
+    ///
+    /// # Examples
+    ///
+    /// See [`connect_rpc`].
+    pub fn arg(mut self, value: impl Serialize) -> Call<T> {
+        match to_value(&value) {
+            Ok(value) => self.args.push(value),
+            Err(error) => self.encode_error = Some(error),
+        }
+        self
+    }
+
+    /// Adds a keyword argument.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let client = zmq_rpc::connect_rpc().start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+    /// let call = client.call::<i64>("add").arg(1).kwarg("b", 2);
+    /// # drop(call);
+    /// # client.close();
+    /// # Ok::<(), zmq_rpc::ServiceError>(())
+    /// ```
+    pub fn kwarg(mut self, name: impl Into<String>, value: impl Serialize) -> Call<T> {
+        match to_value(&value) {
+            Ok(value) => self.kwargs.push((Value::from(name.into()), value)),
+            Err(error) => self.encode_error = Some(error),
+        }
+        self
+    }
+
+    /// The time limit of this call, replacing the client's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let client = zmq_rpc::connect_rpc().start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+    /// let call = client.call::<()>("slow").timeout(std::time::Duration::from_secs(1));
+    /// # drop(call);
+    /// # client.close();
+    /// # Ok::<(), zmq_rpc::ServiceError>(())
+    /// ```
+    pub fn timeout(mut self, limit: Duration) -> Call<T> {
+        self.client.timeout = Some(limit);
+        self
+    }
+}
+
+impl<T> fmt::Debug for Call<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("name", &self.name)
+            .field("args", &self.args)
+            .field("kwargs", &self.kwargs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> IntoFuture for Call<T> {
+    type Output = Result<T, CallError>;
+    type IntoFuture = BoxFuture<'static, Result<T, CallError>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// Removes a call's pending entry however the call ends.
+struct PendingEntry<'a> {
+    shared: &'a ClientShared,
+    request_id: u32,
+}
+
+impl Drop for PendingEntry<'_> {
+    fn drop(&mut self) {
+        self.shared.calls().pending.remove(&self.request_id);
+    }
+}
+
+impl<T: DeserializeOwned> Call<T> {
+    async fn run(self) -> Result<T, CallError> {
+        let shared = &*self.client.handle.shared;
+        if shared.shutdown.is_closed() {
+            return Err(CallError::Closed);
+        }
+        if self.name.is_empty() {
+            return Err(CallError::EmptyName);
+        }
+        if let Some(error) = self.encode_error {
+            return Err(error.into());
+        }
+        let request_id = shared.next_request_id();
+        let (reply_sender, reply_receiver) = async_channel::bounded(1);
+        shared.calls().pending.insert(request_id, reply_sender);
+        let _entry = PendingEntry { shared, request_id };
+        if shared.shutdown.is_closed() {
+            return Err(CallError::Closed);
+        }
+        let request = Request {
+            header: RequestHeader {
+                sender: shared.sender,
+                request_id,
+                timestamp: unix_time_now(),
+            },
+            name: self.name,
+            args: Value::Array(self.args),
+            kwargs: Value::Map(self.kwargs),
+        };
+        let exchange = async {
+            shared
+                .socket
+                .send(request.encode())
+                .await
+                .map_err(|failed| match failed.error {
+                    zmq_core::Error::Closed => CallError::Closed,
+                    other => CallError::Socket(other),
+                })?;
+            reply_receiver.recv().await.map_err(|_| CallError::Closed)
+        };
+        let reply = match self.client.timeout {
+            None => exchange.await?,
+            Some(limit) => {
+                let sleep = shared.runtime.sleep(limit);
+                let timed_out = async move {
+                    sleep.await;
+                    Err(CallError::Timeout(limit))
+                };
+                match futures_lite::future::or(exchange, timed_out).await {
+                    Err(CallError::Timeout(limit)) => {
+                        remember_expired(shared, request_id);
+                        return Err(CallError::Timeout(limit));
+                    }
+                    other => other?,
+                }
+            }
+        };
+        match reply.error_body() {
+            None => Ok(from_value::<T>(&reply.body)?),
+            Some(Err(malformed)) => Err(CallError::Decode(malformed)),
+            Some(Ok(body)) => Err(CallError::Remote(shared.error_table.translate(body)?)),
+        }
+    }
+}
+
+fn remember_expired(shared: &ClientShared, request_id: u32) {
+    let mut calls = shared.calls();
+    if calls.expired.len() == REMEMBERED_EXPIRED_IDS {
+        calls.expired.pop_front();
+    }
+    calls.expired.push_back(request_id);
+}
+
+/// The reader: every reply to the call waiting for its id.
+async fn read_replies(shared: &ClientShared) {
+    loop {
+        let message = match shared.socket.recv().await {
+            Ok(message) => message,
+            Err(zmq_core::Error::Closed) => return,
+            Err(err) => {
+                error!(target: LOG_TARGET, "RPC client cannot receive: {err}");
+                return;
+            }
+        };
+        let frames: Vec<_> = message.iter().collect();
+        let reply = match Reply::decode(&frames) {
+            Ok(reply) => reply,
+            Err(err) => {
+                error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}");
+                continue;
+            }
+        };
+        let request_id = reply.header.request_id;
+        let mut calls = shared.calls();
+        if let Some(waiting) = calls.pending.remove(&request_id) {
+            drop(calls);
+            // The call may have just given up; then nobody wants the reply.
+            let _ = waiting.try_send(reply);
+        } else if let Some(position) = calls.expired.iter().position(|id| *id == request_id) {
+            calls.expired.remove(position);
+            drop(calls);
+            debug!(
+                target: LOG_TARGET,
+                "The future for request #{request_id:08x} has been cancelled, skip the received result."
+            );
+        } else {
+            drop(calls);
+            warn!(
+                target: LOG_TARGET,
+                "Unknown answer id: {} ({} {} {} {}) -> {}",
+                request_id,
+                reply.header.sender.pid,
+                reply.header.sender.random,
+                reply.header.timestamp,
+                u8::from(reply.header.is_error),
+                python_repr(&reply.body)
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn request_ids_start_at_one_and_wrap_to_zero() {
+        let counter = AtomicU32::new(0);
+        assert_eq!(counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1), 1);
+        let counter = AtomicU32::new(u32::MAX - 1);
+        assert_eq!(
+            counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
+            u32::MAX
+        );
+        assert_eq!(counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1), 0);
+        assert_eq!(counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1), 1);
+    }
+
+    #[test]
+    fn call_future_is_send() {
+        let client = connect_rpc()
+            .start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))
+            .unwrap();
+        let future = client.call::<i64>("f").arg(1).into_future();
+        assert_send(&future);
+        drop(future);
+        client.close();
+    }
+}

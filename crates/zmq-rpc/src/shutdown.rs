@@ -1,0 +1,87 @@
+//! A close signal that tasks race against, and a count of running tasks to
+//! wait for.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use event_listener::Event;
+
+/// Set once by `close()`; every background task of a service stops at it.
+#[derive(Debug, Default)]
+pub(crate) struct Shutdown {
+    closed: AtomicBool,
+    closed_event: Event,
+    running: AtomicUsize,
+    idle_event: Event,
+}
+
+impl Shutdown {
+    /// Sets the signal; true the first time only.
+    pub(crate) fn close(&self) -> bool {
+        let first = !self.closed.swap(true, Ordering::SeqCst);
+        self.closed_event.notify(usize::MAX);
+        first
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Completes once [`Shutdown::close`] has been called.
+    pub(crate) async fn closed(&self) {
+        loop {
+            if self.is_closed() {
+                return;
+            }
+            let listener = self.closed_event.listen();
+            if self.is_closed() {
+                return;
+            }
+            listener.await;
+        }
+    }
+
+    /// Runs `task` unless the signal comes first: `None` then, and `task`
+    /// is dropped (cancelled).
+    pub(crate) async fn or_closed<T>(&self, task: impl Future<Output = T>) -> Option<T> {
+        futures_lite::future::or(async { Some(task.await) }, async {
+            self.closed().await;
+            None
+        })
+        .await
+    }
+
+    /// Counts a task as running until the guard is dropped.
+    pub(crate) fn task_started(&self) -> TaskGuard<'_> {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        TaskGuard { shutdown: self }
+    }
+
+    /// Completes once no counted task is running.
+    pub(crate) async fn idle(&self) {
+        loop {
+            if self.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            let listener = self.idle_event.listen();
+            if self.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            listener.await;
+        }
+    }
+}
+
+/// Keeps a task counted as running.
+#[derive(Debug)]
+pub(crate) struct TaskGuard<'a> {
+    shutdown: &'a Shutdown,
+}
+
+impl Drop for TaskGuard<'_> {
+    fn drop(&mut self) {
+        if self.shutdown.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.shutdown.idle_event.notify(usize::MAX);
+        }
+    }
+}
