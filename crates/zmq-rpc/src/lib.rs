@@ -105,6 +105,7 @@ mod exception;
 pub mod ext;
 pub mod handlers;
 pub mod msgpack;
+pub mod notify;
 mod pickle;
 pub mod server;
 mod shutdown;
@@ -112,15 +113,22 @@ pub mod wire;
 
 pub use client::{Call, ClientBuilder, RpcClient, connect_rpc};
 pub use error::{
-    CallError, DecodeError, EncodeError, GenericError, NotFoundError, ParametersError, RemoteError,
-    ServiceError,
+    CallError, DecodeError, EncodeError, GenericError, NotFoundError, NotifyError, ParametersError,
+    RemoteError, ServiceError,
 };
 pub use error_table::ErrorTable;
 pub use exception::{
     Builtin, BuiltinError, ErrorBody, NOT_FOUND_ERROR, PARAMETERS_ERROR, WireError,
 };
 pub use handlers::Handlers;
-pub use server::{LOG_TARGET, RpcServer, ServerBuilder, serve_rpc};
+pub use notify::{
+    Notifier, NotifierBuilder, Notify, PipelineClient, PubSubClient, Publish, connect_pipeline,
+    connect_pubsub,
+};
+pub use server::{
+    LOG_TARGET, PipelineServer, PubSubServer, RpcServer, Server, ServerBuilder, serve_pipeline,
+    serve_pubsub, serve_rpc,
+};
 
 pub use rmpv;
 pub use zmq_core;
