@@ -506,8 +506,9 @@ on_every_executor! {
 
 /// 100 000 notifications, none lost: a pipeline (PUSH waits at its HWM, so
 /// nothing is dropped) and a pub-sub pair with the HWMs off (a PUB drops at
-/// its HWM). Run under two executors only, to keep the debug-build test
-/// time short.
+/// its HWM). Run under three executors, one transport each, to keep the
+/// debug-build test time short (plain `block_on` is left out: its test
+/// runtime spends a thread on every task).
 async fn a_hundred_thousand(rt: Rt, transport: Transport) -> zmq_test_support::TestResult {
     const COUNT: u64 = 100_000;
     // `count(n)` counts notifications, `probe()` the handshake's probes.
@@ -601,4 +602,11 @@ fn a_hundred_thousand_notifications_none_lost_tokio_multi_thread_tcp() {
 #[test]
 fn a_hundred_thousand_notifications_none_lost_smol_ipc() {
     zmq_test_support::run(Rt::Smol, |rt| a_hundred_thousand(rt, Transport::Ipc));
+}
+
+#[test]
+fn a_hundred_thousand_notifications_none_lost_tokio_current_thread_inproc() {
+    zmq_test_support::run(Rt::TokioCurrentThread, |rt| {
+        a_hundred_thousand(rt, Transport::Inproc)
+    });
 }
