@@ -50,6 +50,16 @@ use crate::wire::{ReplyHeader, SenderPrefix, unix_time_now};
 /// ```
 pub const LOG_TARGET: &str = "aiozmq.rpc";
 
+/// How many calls a server runs at once unless
+/// [`ServerBuilder::max_concurrent_calls`] says otherwise.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::server::DEFAULT_MAX_CONCURRENT_CALLS, 1024);
+/// ```
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 1024;
+
 /// The request-reply pattern (DEALER clients, a ROUTER server): the type
 /// parameter of [`ServerBuilder`] and [`Server`] that [`serve_rpc`] picks.
 ///
@@ -130,6 +140,7 @@ impl<P> ServerBuilder<P> {
             timeout: None,
             log_exceptions: false,
             exclude_log_exceptions: Vec::new(),
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
             subscriptions: Vec::new(),
             pattern: PhantomData,
         }
@@ -137,16 +148,9 @@ impl<P> ServerBuilder<P> {
 }
 
 /// Starts building a request-reply server for `handler` (aiozmq's
-/// `serve_rpc`). Give it endpoints, then [`ServerBuilder::start`] it.
-///
-/// | aiozmq `serve_rpc(...)` argument | here |
-/// |---|---|
-/// | `handler` | `serve_rpc(handler)` |
-/// | `bind=`, `connect=` | [`ServerBuilder::bind`], [`ServerBuilder::connect`] |
-/// | `zmq_sock=` | [`ServerBuilder::socket`] |
-/// | `timeout=` (a no-op in aiozmq) | [`ServerBuilder::timeout`] (real) |
-/// | `log_exceptions=`, `exclude_log_exceptions=` | the same names, by wire type name |
-/// | `translation_table=` | typed: [`ext`](crate::ext) |
+/// `serve_rpc`): a ROUTER socket answering each request. Give it
+/// endpoints, then [`ServerBuilder::start`] it; [`ServerBuilder`] lists
+/// the options and their aiozmq names.
 ///
 /// # Examples
 ///
@@ -188,7 +192,10 @@ pub fn serve_rpc(handler: impl Handler) -> ServerBuilder<RequestReply> {
 ///   the server goes on (aiozmq stops receiving for good there).
 ///
 /// Each notification runs on a task of its own, so slow methods do not
-/// hold up fast ones and notifications may complete out of order.
+/// hold up fast ones and notifications may complete out of order; at most
+/// [`ServerBuilder::max_concurrent_calls`] at once, beyond which the server
+/// leaves messages in the socket and the senders' notify waits at their
+/// send high-water mark.
 ///
 /// # Examples
 ///
@@ -294,6 +301,7 @@ pub fn serve_pubsub(handler: impl Handler) -> ServerBuilder<PubSub> {
 /// | `timeout=` (a no-op in aiozmq) | [`ServerBuilder::timeout`] (real) |
 /// | `log_exceptions=`, `exclude_log_exceptions=` | the same names, by wire type name |
 /// | `translation_table=` | typed: [`ext`](crate::ext) |
+/// | (none: unbounded) | [`ServerBuilder::max_concurrent_calls`] |
 ///
 /// # Examples
 ///
@@ -308,6 +316,7 @@ pub struct ServerBuilder<P = RequestReply> {
     timeout: Option<Duration>,
     log_exceptions: bool,
     exclude_log_exceptions: Vec<String>,
+    max_concurrent_calls: usize,
     subscriptions: Vec<Vec<u8>>,
     pattern: PhantomData<fn() -> P>,
 }
@@ -411,6 +420,25 @@ impl<P> ServerBuilder<P> {
         self
     }
 
+    /// At most `limit` calls (or notifications) run at once
+    /// ([`DEFAULT_MAX_CONCURRENT_CALLS`] unless set; 0 counts as 1). At the
+    /// limit the server stops taking messages off the socket until a call
+    /// ends: they wait in libzmq, and once the socket's receive high-water
+    /// mark is reached the senders wait too (a pipeline notify waits, a
+    /// publisher drops). Keep it above the number of calls that can wait on
+    /// each other (a method that calls this same server).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = zmq_rpc::serve_pipeline(zmq_rpc::Handlers::new()).max_concurrent_calls(64);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_concurrent_calls(mut self, limit: usize) -> ServerBuilder<P> {
+        self.max_concurrent_calls = limit.max(1);
+        self
+    }
+
     /// Creates (or takes) the socket, subscribes it (pub-sub), binds and
     /// connects it, and starts serving on tasks spawned through `runtime`.
     ///
@@ -434,6 +462,7 @@ impl<P> ServerBuilder<P> {
             timeout: self.timeout,
             log_exceptions: self.log_exceptions,
             exclude_log_exceptions: self.exclude_log_exceptions,
+            max_concurrent_calls: self.max_concurrent_calls,
             shutdown: Shutdown::default(),
         });
         spawn_task(&shared, |reader| async move {
@@ -496,6 +525,7 @@ impl<P> fmt::Debug for ServerBuilder<P> {
             .field("timeout", &self.timeout)
             .field("log_exceptions", &self.log_exceptions)
             .field("exclude_log_exceptions", &self.exclude_log_exceptions)
+            .field("max_concurrent_calls", &self.max_concurrent_calls)
             .field("subscriptions", &self.subscriptions)
             .finish_non_exhaustive()
     }
@@ -510,6 +540,7 @@ struct ServerShared {
     timeout: Option<Duration>,
     log_exceptions: bool,
     exclude_log_exceptions: Vec<String>,
+    max_concurrent_calls: usize,
     shutdown: Shutdown,
 }
 
@@ -730,12 +761,32 @@ where
     F: FnOnce(Arc<ServerShared>) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    // Counted from now, not from when the task first runs, so that the
+    // reader's limit on calls in flight holds on a slow executor too.
+    let running = Running::enter(shared);
     let shared = Arc::clone(shared);
     let runtime = Arc::clone(&shared.runtime);
     runtime.spawn(Box::pin(async move {
-        let _running = shared.shutdown.task_started();
-        task(Arc::clone(&shared)).await;
+        let _running = running;
+        task(shared).await;
     }));
+}
+
+/// One task counted as running by the server's [`Shutdown`], until dropped
+/// (also when an executor drops the task without running it).
+struct Running(Arc<ServerShared>);
+
+impl Running {
+    fn enter(shared: &Arc<ServerShared>) -> Running {
+        shared.shutdown.enter();
+        Running(Arc::clone(shared))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.shutdown.exit();
+    }
 }
 
 /// The reader: one message at a time off the socket, decoded as the
@@ -743,6 +794,10 @@ where
 /// are logged and dropped; the reader goes on.
 async fn read_messages(shared: &Arc<ServerShared>) {
     loop {
+        // Backpressure: with the limit of calls in flight reached, further
+        // messages wait in libzmq (up to the socket's receive HWM; then the
+        // senders wait). The reader counts itself as one running task.
+        shared.shutdown.at_most(shared.max_concurrent_calls).await;
         let message = match shared.socket.recv().await {
             Ok(message) => message,
             Err(zmq_core::Error::Closed) => return,

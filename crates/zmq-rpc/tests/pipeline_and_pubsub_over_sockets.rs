@@ -462,6 +462,49 @@ on_every_executor! {
         Ok(())
     }
 
+    async fn a_server_runs_at_most_max_concurrent_calls_and_leaves_the_rest_in_the_socket(rt) {
+        let started = Arc::new(AtomicU64::new(0));
+        let (release, released) = async_channel::unbounded::<()>();
+        let handlers = Handlers::new().async_method("hold", {
+            let started = Arc::clone(&started);
+            move |()| {
+                started.fetch_add(1, Ordering::SeqCst);
+                let released = released.clone();
+                async move {
+                    // Until the sender is dropped.
+                    let _ = released.recv().await;
+                    Ok::<_, Infallible>(())
+                }
+            }
+        });
+        let server = serve_pipeline(handlers)
+            .max_concurrent_calls(2)
+            .bind(Transport::Inproc.endpoint())
+            .start(runtime_for(rt))?;
+        let client = connect_pipeline().connect(&server.endpoints()[0]).start()?;
+        for _ in 0..5 {
+            client.notify("hold").await?;
+        }
+        within(WAIT, "two calls started", async {
+            while started.load(Ordering::SeqCst) < 2 {
+                sleep_ms(1).await;
+            }
+        })
+        .await?;
+        sleep_ms(100).await;
+        assert_eq!(started.load(Ordering::SeqCst), 2, "the limit did not hold");
+        drop(release);
+        within(WAIT, "the others started", async {
+            while started.load(Ordering::SeqCst) < 5 {
+                sleep_ms(1).await;
+            }
+        })
+        .await?;
+        client.close();
+        stop_pipeline(server).await?;
+        Ok(())
+    }
+
     async fn the_wire_frames_are_the_spec_captures(rt) {
         let _ = rt;
         let pull = Socket::new(SocketType::PULL)?;
