@@ -253,9 +253,7 @@ impl ClientShared {
 
     /// Closes the socket and fails every pending call with `Closed`.
     fn close(&self) {
-        if self.shutdown.close() {
-            self.socket.close();
-        }
+        self.shutdown.close_with(&self.socket);
         // Dropping the senders wakes every waiting call with Closed.
         self.calls().pending.clear();
     }
@@ -385,10 +383,8 @@ impl RpcClient {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn socket(&self) -> Result<&Socket, ServiceError> {
-        if self.handle.shared.shutdown.is_closed() {
-            return Err(ServiceError::Closed);
-        }
-        Ok(&self.handle.shared.socket)
+        let shared = &self.handle.shared;
+        shared.shutdown.open(&shared.socket)
     }
 
     /// Closes the client: pending calls fail with [`CallError::Closed`], new

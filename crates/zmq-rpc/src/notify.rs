@@ -244,10 +244,7 @@ impl<P> Notifier<P> {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn socket(&self) -> Result<&Socket, ServiceError> {
-        if self.is_closed() {
-            return Err(ServiceError::Closed);
-        }
-        Ok(&self.shared.socket)
+        self.shared.shutdown.open(&self.shared.socket)
     }
 
     /// Closes the client: notifications waiting for room fail with
@@ -268,9 +265,7 @@ impl<P> Notifier<P> {
     /// # }).unwrap();
     /// ```
     pub fn close(&self) {
-        if self.shared.shutdown.close() {
-            self.shared.socket.close();
-        }
+        self.shared.shutdown.close_with(&self.shared.socket);
     }
 
     /// True once [`Notifier::close`] was called.

@@ -602,10 +602,7 @@ impl<P> Server<P> {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn socket(&self) -> Result<&Socket, ServiceError> {
-        if self.shared.shutdown.is_closed() {
-            return Err(ServiceError::Closed);
-        }
-        Ok(&self.shared.socket)
+        self.shared.shutdown.open(&self.shared.socket)
     }
 
     /// Stops serving: the reader stops, calls in flight are cancelled (no
@@ -615,9 +612,7 @@ impl<P> Server<P> {
     ///
     /// See [`Server::socket`].
     pub fn close(&self) {
-        if self.shared.shutdown.close() {
-            self.shared.socket.close();
-        }
+        self.shared.shutdown.close_with(&self.shared.socket);
     }
 
     /// True once [`Server::close`] was called.

@@ -5,6 +5,9 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use event_listener::Event;
+use zmq_core::Socket;
+
+use crate::error::ServiceError;
 
 /// Set once by `close()`; every background task of a service stops at it.
 #[derive(Debug, Default)]
@@ -25,6 +28,22 @@ impl Shutdown {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Sets the signal and closes the service's `socket` (the first time
+    /// only): how every server and client closes.
+    pub(crate) fn close_with(&self, socket: &Socket) {
+        if self.close() {
+            socket.close();
+        }
+    }
+
+    /// The service's `socket`, or [`ServiceError::Closed`] once closed.
+    pub(crate) fn open<'a>(&self, socket: &'a Socket) -> Result<&'a Socket, ServiceError> {
+        if self.is_closed() {
+            return Err(ServiceError::Closed);
+        }
+        Ok(socket)
     }
 
     /// Completes once [`Shutdown::close`] has been called.
