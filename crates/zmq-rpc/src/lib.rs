@@ -114,6 +114,8 @@ mod arguments;
 pub mod client;
 pub mod codec;
 pub mod datetime;
+#[cfg(feature = "chrono")]
+mod datetime_chrono;
 mod error;
 mod error_table;
 mod exception;
