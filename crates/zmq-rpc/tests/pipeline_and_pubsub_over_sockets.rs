@@ -462,6 +462,41 @@ on_every_executor! {
         Ok(())
     }
 
+    async fn a_connecting_notifier_queues_up_to_its_hwm_until_a_server_comes(rt) {
+        const HWM: usize = 5;
+        let endpoint = Transport::Ipc.endpoint();
+        let push = Socket::new(SocketType::PUSH)?;
+        push.set_sndhwm(HWM as i32)?;
+        let client = connect_pipeline().socket(push).connect(&endpoint).start()?;
+        let mut queued = 0;
+        while client.notify("record").arg(format!("queued {queued}")).try_send().is_ok() {
+            queued += 1;
+            assert!(queued <= 10 * HWM, "no bound on the queue");
+        }
+        assert!(queued >= 1, "nothing was queued for the pending connection");
+        // Awaited, a notify waits at the HWM.
+        let waited = timeout(Duration::from_millis(50), client.notify("record").arg("waits").into_future()).await;
+        assert!(waited.is_none());
+        let (handlers, seen) = recorder();
+        let server = serve_pipeline(handlers).bind(&endpoint).start(runtime_for(rt))?;
+        let mut got = BTreeSet::new();
+        for _ in 0..queued {
+            got.insert(next(&seen).await?.1);
+        }
+        assert_eq!(got, (0..queued).map(|n| format!("queued {n}")).collect());
+        nothing_more(&seen).await?;
+
+        // A publisher never waits, with or without subscribers.
+        let publisher = connect_pubsub().connect(Transport::Ipc.endpoint()).start()?;
+        for n in 0..10 * HWM {
+            within(WAIT, "publish", publisher.publish("t").notify("record").arg(n).into_future()).await??;
+        }
+        publisher.close();
+        client.close();
+        stop_pipeline(server).await?;
+        Ok(())
+    }
+
     async fn a_server_runs_at_most_max_concurrent_calls_and_leaves_the_rest_in_the_socket(rt) {
         let started = Arc::new(AtomicU64::new(0));
         let (release, released) = async_channel::unbounded::<()>();
