@@ -807,8 +807,10 @@ async fn read_messages(shared: &Arc<ServerShared>) {
     }
 }
 
+/// Decodes one message as the server's pattern lays it out and starts its
+/// call; a malformed message is the error (nothing is started).
 fn dispatch(shared: &Arc<ServerShared>, message: &Multipart) -> Result<(), DecodeError> {
-    let frames: Vec<&Frame> = message.iter().collect();
+    let frames = || message.iter().collect::<Vec<&Frame>>();
     let notification = match shared.kind {
         Kind::RequestReply => {
             let (envelope, request) = Request::from_router_message(message)?;
@@ -817,8 +819,8 @@ fn dispatch(shared: &Arc<ServerShared>, message: &Multipart) -> Result<(), Decod
             });
             return Ok(());
         }
-        Kind::Pipeline => Notification::decode(&frames)?,
-        Kind::PubSub => Notification::decode_published(&frames)?.1,
+        Kind::Pipeline => Notification::decode(&frames())?,
+        Kind::PubSub => Notification::decode_published(&frames())?.1,
     };
     spawn_task(shared, |shared| async move {
         // A close cancels the call.
