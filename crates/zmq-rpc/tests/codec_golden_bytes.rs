@@ -341,14 +341,18 @@ fn nesting_deeper_than_the_limit_is_an_error_not_a_stack_overflow() {
     assert!(decode_value(&maps).is_err());
 }
 
-#[test]
-fn pipeline_notifications_match_the_capture() {
-    // notify.remote(1, b=2)
-    let notification = Notification {
+/// The captures' `remote(1, b=2)`.
+fn remote_1_b_2() -> Notification {
+    Notification {
         name: "remote".into(),
         args: Value::from(vec![Value::from(1)]),
         kwargs: Value::Map(vec![("b".into(), 2.into())]),
-    };
+    }
+}
+
+#[test]
+fn pipeline_notifications_match_the_capture() {
+    let notification = remote_1_b_2();
     let captured = [hex("72656d6f7465"), hex("9101"), hex("81a16202")];
     assert_eq!(notification.encode(), captured);
     assert_eq!(Notification::decode(&captured).unwrap(), notification);
@@ -366,11 +370,7 @@ fn pipeline_notifications_match_the_capture() {
 #[test]
 fn pubsub_notifications_match_the_capture() {
     // publish('my-topic').remote(1, b=2), publish(b'btopic'), publish(None)
-    let notification = Notification {
-        name: "remote".into(),
-        args: Value::from(vec![Value::from(1)]),
-        kwargs: Value::Map(vec![("b".into(), 2.into())]),
-    };
+    let notification = remote_1_b_2();
     for (topic, captured_topic) in [
         (&b"my-topic"[..], hex("6d792d746f706963")),
         (b"btopic", hex("62746f706963")),

@@ -17,8 +17,8 @@ use zmq_core::{Socket, SocketType};
 use zmq_rpc::codec::Notification;
 use zmq_rpc::rmpv::Value;
 use zmq_rpc::{
-    Handlers, NotifyError, PipelineServer, PubSubClient, PubSubServer, ServiceError,
-    connect_pipeline, connect_pubsub, serve_pipeline, serve_pubsub,
+    Handlers, Notifier, NotifyError, PubSubClient, Server, ServiceError, connect_pipeline,
+    connect_pubsub, serve_pipeline, serve_pubsub,
 };
 use zmq_test_support::{Rt, TRANSPORTS, Transport, WAIT, on_every_executor, timeout, within};
 
@@ -113,14 +113,16 @@ async fn drain(receiver: &Receiver<Seen>) {
     {}
 }
 
-async fn stop_pipeline(server: PipelineServer) -> Result<(), String> {
-    server.close();
-    within(WAIT, "server wait_closed", server.wait_closed()).await
-}
-
-async fn stop_pubsub(server: PubSubServer) -> Result<(), String> {
-    server.close();
-    within(WAIT, "server wait_closed", server.wait_closed()).await
+/// Closes every client, then every server, waiting for each server.
+async fn stop_all<P, C>(servers: Vec<Server<P>>, clients: &[Notifier<C>]) -> Result<(), String> {
+    for client in clients {
+        client.close();
+    }
+    for server in servers {
+        server.close();
+        within(WAIT, "server wait_closed", server.wait_closed()).await?;
+    }
+    Ok(())
 }
 
 on_every_executor! {
@@ -140,8 +142,7 @@ on_every_executor! {
             client.notify("ns.sub.nested").arg("nested").kwarg("n", -3).await?;
             assert_eq!(next(&seen).await?, ("nested", "nested".into(), -3));
             nothing_more(&seen).await?;
-            client.close();
-            stop_pipeline(server).await?;
+            stop_all(vec![server], &[client]).await?;
         }
         Ok(())
     }
@@ -202,12 +203,7 @@ on_every_executor! {
             for receiver in &receivers {
                 nothing_more(receiver).await?;
             }
-            for client in &clients {
-                client.close();
-            }
-            for server in servers {
-                stop_pipeline(server).await?;
-            }
+            stop_all(servers, &clients).await?;
         }
         Ok(())
     }
@@ -258,9 +254,7 @@ on_every_executor! {
                 got.insert(next(&everything).await?.1);
             }
             assert_eq!(got, BTreeSet::from(["no topic".to_owned(), "any topic".to_owned()]));
-            client.close();
-            stop_pubsub(server).await?;
-            stop_pubsub(all).await?;
+            stop_all(vec![server, all], &[client]).await?;
         }
         Ok(())
     }
@@ -294,8 +288,7 @@ on_every_executor! {
             assert_eq!(next(&seen).await?.1, "still on b", "{transport:?}");
             nothing_more(&seen).await?;
 
-            client.close();
-            stop_pubsub(server).await?;
+            stop_all(vec![server], &[client]).await?;
         }
         Ok(())
     }
@@ -359,12 +352,7 @@ on_every_executor! {
                 assert_eq!(counts, wanted, "{transport:?}");
                 nothing_more(receiver).await?;
             }
-            for client in &clients {
-                client.close();
-            }
-            for server in servers {
-                stop_pubsub(server).await?;
-            }
+            stop_all(servers, &clients).await?;
         }
         Ok(())
     }
@@ -457,8 +445,7 @@ on_every_executor! {
         client.notify("record").arg("then try_send").try_send()?;
         assert_eq!(next(&seen).await?.1, "then try_send");
         nothing_more(&seen).await?;
-        client.close();
-        stop_pipeline(server).await?;
+        stop_all(vec![server], &[client]).await?;
         Ok(())
     }
 
@@ -492,8 +479,7 @@ on_every_executor! {
             within(WAIT, "publish", publisher.publish("t").notify("record").arg(n).into_future()).await??;
         }
         publisher.close();
-        client.close();
-        stop_pipeline(server).await?;
+        stop_all(vec![server], &[client]).await?;
         Ok(())
     }
 
@@ -535,8 +521,7 @@ on_every_executor! {
             }
         })
         .await?;
-        client.close();
-        stop_pipeline(server).await?;
+        stop_all(vec![server], &[client]).await?;
         Ok(())
     }
 
@@ -628,8 +613,7 @@ async fn a_hundred_thousand(rt: Rt, transport: Transport) -> zmq_test_support::T
     .await?;
     sleep_ms(50).await;
     assert_eq!(count.load(Ordering::Relaxed), COUNT);
-    client.close();
-    stop_pipeline(server).await?;
+    stop_all(vec![server], &[client]).await?;
 
     let (handlers, count, probes) = counter();
     let sub = Socket::new(SocketType::SUB)?;
@@ -665,8 +649,7 @@ async fn a_hundred_thousand(rt: Rt, transport: Transport) -> zmq_test_support::T
     .await?;
     sleep_ms(50).await;
     assert_eq!(count.load(Ordering::Relaxed), COUNT);
-    client.close();
-    stop_pubsub(server).await?;
+    stop_all(vec![server], &[client]).await?;
     Ok(())
 }
 
