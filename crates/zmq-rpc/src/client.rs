@@ -35,7 +35,7 @@ use crate::codec::{Reply, Request};
 use crate::error::{CallError, EncodeError, ServiceError};
 use crate::error_table::ErrorTable;
 use crate::msgpack::{from_value, python_repr, to_value};
-use crate::server::LOG_TARGET;
+use crate::server::{LOG_TARGET, open_socket};
 use crate::shutdown::Shutdown;
 use crate::wire::{RequestHeader, SenderPrefix, unix_time_now};
 
@@ -182,17 +182,13 @@ impl ClientBuilder {
     ///
     /// See [`connect_rpc`].
     pub fn start(self, runtime: Arc<dyn Runtime>) -> Result<RpcClient, ServiceError> {
-        let socket = match self.socket {
-            Some(socket) => socket,
-            None => Socket::new(SocketType::DEALER)?,
-        };
-        let mut endpoints = Vec::new();
-        for endpoint in &self.binds {
-            endpoints.push(socket.bind(endpoint)?);
-        }
-        for endpoint in &self.connects {
-            socket.connect(endpoint)?;
-        }
+        let (socket, endpoints) = open_socket(
+            self.socket,
+            SocketType::DEALER,
+            &[],
+            &self.binds,
+            &self.connects,
+        )?;
         let shared = Arc::new(ClientShared {
             socket,
             runtime,
@@ -257,9 +253,7 @@ impl ClientShared {
 
     /// Closes the socket and fails every pending call with `Closed`.
     fn close(&self) {
-        if self.shutdown.close() {
-            self.socket.close();
-        }
+        self.shutdown.close_with(&self.socket);
         // Dropping the senders wakes every waiting call with Closed.
         self.calls().pending.clear();
     }
@@ -309,9 +303,7 @@ impl RpcClient {
         Call {
             client: self.clone(),
             name: name.into(),
-            args: Vec::new(),
-            kwargs: Vec::new(),
-            encode_error: None,
+            arguments: Arguments::default(),
             result: PhantomData,
         }
     }
@@ -391,10 +383,8 @@ impl RpcClient {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn socket(&self) -> Result<&Socket, ServiceError> {
-        if self.handle.shared.shutdown.is_closed() {
-            return Err(ServiceError::Closed);
-        }
-        Ok(&self.handle.shared.socket)
+        let shared = &self.handle.shared;
+        shared.shutdown.open(&shared.socket)
     }
 
     /// Closes the client: pending calls fail with [`CallError::Closed`], new
@@ -469,10 +459,41 @@ impl fmt::Debug for RpcClient {
 pub struct Call<T> {
     client: RpcClient,
     name: String,
+    arguments: Arguments,
+    result: PhantomData<fn() -> T>,
+}
+
+/// The arguments of a call or notification being put together; the first
+/// one that cannot be encoded fails it when it is sent.
+#[derive(Debug, Default)]
+pub(crate) struct Arguments {
     args: Vec<Value>,
     kwargs: Vec<(Value, Value)>,
     encode_error: Option<EncodeError>,
-    result: PhantomData<fn() -> T>,
+}
+
+impl Arguments {
+    pub(crate) fn push_arg(&mut self, value: impl Serialize) {
+        match to_value(&value) {
+            Ok(value) => self.args.push(value),
+            Err(error) => self.encode_error = Some(error),
+        }
+    }
+
+    pub(crate) fn push_kwarg(&mut self, name: String, value: impl Serialize) {
+        match to_value(&value) {
+            Ok(value) => self.kwargs.push((Value::from(name), value)),
+            Err(error) => self.encode_error = Some(error),
+        }
+    }
+
+    /// The args array and the kwargs map, or the encoding error.
+    pub(crate) fn into_values(self) -> Result<(Value, Value), EncodeError> {
+        match self.encode_error {
+            Some(error) => Err(error),
+            None => Ok((Value::Array(self.args), Value::Map(self.kwargs))),
+        }
+    }
 }
 
 impl<T> Call<T> {
@@ -482,10 +503,7 @@ impl<T> Call<T> {
     ///
     /// See [`connect_rpc`].
     pub fn arg(mut self, value: impl Serialize) -> Call<T> {
-        match to_value(&value) {
-            Ok(value) => self.args.push(value),
-            Err(error) => self.encode_error = Some(error),
-        }
+        self.arguments.push_arg(value);
         self
     }
 
@@ -502,10 +520,7 @@ impl<T> Call<T> {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn kwarg(mut self, name: impl Into<String>, value: impl Serialize) -> Call<T> {
-        match to_value(&value) {
-            Ok(value) => self.kwargs.push((Value::from(name.into()), value)),
-            Err(error) => self.encode_error = Some(error),
-        }
+        self.arguments.push_kwarg(name.into(), value);
         self
     }
 
@@ -531,8 +546,7 @@ impl<T> fmt::Debug for Call<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
             .field("name", &self.name)
-            .field("args", &self.args)
-            .field("kwargs", &self.kwargs)
+            .field("arguments", &self.arguments)
             .finish_non_exhaustive()
     }
 }
@@ -567,9 +581,7 @@ impl<T: DeserializeOwned> Call<T> {
         if self.name.is_empty() {
             return Err(CallError::EmptyName);
         }
-        if let Some(error) = self.encode_error {
-            return Err(error.into());
-        }
+        let (args, kwargs) = self.arguments.into_values()?;
         let request_id = shared.next_request_id();
         let (reply_sender, reply_receiver) = async_channel::bounded(1);
         shared.calls().pending.insert(request_id, reply_sender);
@@ -584,8 +596,8 @@ impl<T: DeserializeOwned> Call<T> {
                 timestamp: unix_time_now(),
             },
             name: self.name,
-            args: Value::Array(self.args),
-            kwargs: Value::Map(self.kwargs),
+            args,
+            kwargs,
         };
         let exchange = async {
             shared

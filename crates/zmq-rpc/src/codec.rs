@@ -1,4 +1,4 @@
-//! Request and reply messages of aiozmq's request-reply pattern, as frames.
+//! The messages of aiozmq's three patterns, as frames.
 //!
 //! Everything here works on bytes and needs no socket, so the protocol is
 //! tested on its own (golden bytes from real aiozmq captures, and random
@@ -12,6 +12,11 @@
 //! - A **reply** is `envelope + [header (17 bytes), body (msgpack)]`; a
 //!   DEALER receives exactly the two frames. The body is the return value,
 //!   or with `is_error` set an [`ErrorBody`].
+//! - A pipeline **notification** (PUSH to PULL) is three frames:
+//!   `[name, args, kwargs]`, with no header and no id ([`Notification`]).
+//! - A pub-sub **publication** (PUB to SUB) is the topic frame and then the
+//!   three frames of a notification ([`Notification::encode_published`]);
+//!   an empty topic frame is Python's `publish(None)`.
 //!
 //! Structural problems of args and kwargs (args not an array, kwargs not a
 //! map, a bin kwargs key) are **not** decode errors: aiozmq answers them
@@ -41,6 +46,39 @@ pub const REQUEST_FRAMES: usize = 4;
 /// assert_eq!(zmq_rpc::codec::REPLY_FRAMES, 2);
 /// ```
 pub const REPLY_FRAMES: usize = 2;
+
+/// The number of frames of a pipeline notification.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::codec::NOTIFICATION_FRAMES, 3);
+/// ```
+pub const NOTIFICATION_FRAMES: usize = 3;
+/// The number of frames of a pub-sub notification (the topic first).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::codec::PUBLICATION_FRAMES, 4);
+/// ```
+pub const PUBLICATION_FRAMES: usize = 4;
+
+/// Reads the three frames every pattern shares: the UTF-8 method name, the
+/// msgpack args and the msgpack kwargs.
+fn decode_call_frames(
+    name: &[u8],
+    args: &[u8],
+    kwargs: &[u8],
+) -> Result<Notification, DecodeError> {
+    Ok(Notification {
+        name: std::str::from_utf8(name)
+            .map_err(|_| DecodeError::NameNotUtf8)?
+            .to_owned(),
+        args: decode_value(args)?,
+        kwargs: decode_value(kwargs)?,
+    })
+}
 
 /// One RPC request.
 ///
@@ -108,13 +146,14 @@ impl Request {
                 found: frames.len(),
             });
         };
+        let header = RequestHeader::decode(header.as_ref())?;
+        let Notification { name, args, kwargs } =
+            decode_call_frames(name.as_ref(), args.as_ref(), kwargs.as_ref())?;
         Ok(Request {
-            header: RequestHeader::decode(header.as_ref())?,
-            name: std::str::from_utf8(name.as_ref())
-                .map_err(|_| DecodeError::NameNotUtf8)?
-                .to_owned(),
-            args: decode_value(args.as_ref())?,
-            kwargs: decode_value(kwargs.as_ref())?,
+            header,
+            name,
+            args,
+            kwargs,
         })
     }
 
@@ -146,6 +185,116 @@ impl Request {
         let request_frames: Vec<&Frame> = message.iter().skip(envelope_len).collect();
         let request = Request::decode(&request_frames)?;
         Ok((message.iter().take(envelope_len).collect(), request))
+    }
+}
+
+/// One notification: a call without a reply, as pipeline and pub-sub send
+/// it (aiozmq's `client.notify.ns.f(...)` and `client.publish(t).ns.f(...)`).
+///
+/// Unlike a request, a notification's kwargs must be a map and its args an
+/// array only for the method to bind them: the server logs a
+/// `ParametersError` otherwise (there is nobody to answer).
+///
+/// # Examples
+///
+/// The spec's capture of `notify.remote(1, b=2)`:
+///
+/// ```
+/// use zmq_rpc::codec::Notification;
+/// use zmq_rpc::rmpv::Value;
+///
+/// let notification = Notification {
+///     name: "remote".into(),
+///     args: Value::from(vec![Value::from(1)]),
+///     kwargs: Value::Map(vec![("b".into(), 2.into())]),
+/// };
+/// let frames = notification.encode();
+/// assert_eq!(frames, [&b"remote"[..], b"\x91\x01", b"\x81\xa1b\x02"]);
+/// assert_eq!(Notification::decode(&frames)?, notification);
+/// # Ok::<(), zmq_rpc::DecodeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// The dotted method name.
+    pub name: String,
+    /// The positional arguments: an array when well formed.
+    pub args: Value,
+    /// The keyword arguments: a map with str keys when well formed.
+    pub kwargs: Value,
+}
+
+impl Notification {
+    /// The three frames of a pipeline notification.
+    ///
+    /// # Examples
+    ///
+    /// See [`Notification`].
+    pub fn encode(&self) -> [Vec<u8>; NOTIFICATION_FRAMES] {
+        [
+            self.name.as_bytes().to_vec(),
+            encode_value(&self.args),
+            encode_value(&self.kwargs),
+        ]
+    }
+
+    /// The four frames of a pub-sub notification: `topic` (empty for
+    /// Python's `publish(None)`), then the three of [`Notification::encode`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_rpc::codec::Notification;
+    /// use zmq_rpc::rmpv::Value;
+    ///
+    /// let notification = Notification { name: "f".into(), args: Value::Array(vec![]), kwargs: Value::Map(vec![]) };
+    /// let frames = notification.encode_published(b"my-topic");
+    /// assert_eq!(frames, [&b"my-topic"[..], b"f", b"\x90", b"\x80"]);
+    /// let (topic, decoded) = Notification::decode_published(&frames)?;
+    /// assert_eq!((topic, decoded), (b"my-topic".to_vec(), notification));
+    /// # Ok::<(), zmq_rpc::DecodeError>(())
+    /// ```
+    pub fn encode_published(&self, topic: &[u8]) -> [Vec<u8>; PUBLICATION_FRAMES] {
+        let [name, args, kwargs] = self.encode();
+        [topic.to_vec(), name, args, kwargs]
+    }
+
+    /// Reads exactly three frames.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_rpc::{DecodeError, codec::Notification};
+    ///
+    /// let err = Notification::decode(&[b"f", b"\x90"]).unwrap_err();
+    /// assert!(matches!(err, DecodeError::FrameCount { expected: 3, found: 2 }));
+    /// ```
+    pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Notification, DecodeError> {
+        let [name, args, kwargs] = frames else {
+            return Err(DecodeError::FrameCount {
+                expected: NOTIFICATION_FRAMES,
+                found: frames.len(),
+            });
+        };
+        decode_call_frames(name.as_ref(), args.as_ref(), kwargs.as_ref())
+    }
+
+    /// Reads exactly four frames: the topic (returned as is) and a
+    /// notification.
+    ///
+    /// # Examples
+    ///
+    /// See [`Notification::encode_published`].
+    pub fn decode_published<F: AsRef<[u8]>>(
+        frames: &[F],
+    ) -> Result<(Vec<u8>, Notification), DecodeError> {
+        let [topic, name, args, kwargs] = frames else {
+            return Err(DecodeError::FrameCount {
+                expected: PUBLICATION_FRAMES,
+                found: frames.len(),
+            });
+        };
+        let notification = decode_call_frames(name.as_ref(), args.as_ref(), kwargs.as_ref())?;
+        Ok((topic.as_ref().to_vec(), notification))
     }
 }
 

@@ -11,6 +11,23 @@
 //! Python 3.6+ loads. Only fixed-offset time zones (`datetime.timezone`)
 //! are supported.
 //!
+//! These types keep everything Python sends (microseconds, `fold`, zone
+//! names). With the feature `chrono` (on by default) they convert to and
+//! from chrono's types through `TryFrom` (failing with [`OutOfRange`]):
+//!
+//! | Python | here | chrono |
+//! |---|---|---|
+//! | `date` | [`Date`] | `NaiveDate` |
+//! | naive `time` | [`Time`] | `NaiveTime` |
+//! | naive `datetime` | [`DateTime`] | `NaiveDateTime` |
+//! | aware `datetime` | [`DateTime`] with a `tzinfo` | `DateTime<FixedOffset>` |
+//! | `timedelta` | [`TimeDelta`] | `TimeDelta` |
+//! | `timezone` | [`TimeZone`] | `FixedOffset` |
+//!
+//! chrono has no `fold` and no zone names (dropped going to chrono, unset
+//! coming from it), offsets in whole seconds only, and nanoseconds
+//! (truncated to microseconds coming from it).
+//!
 //! # Examples
 //!
 //! ```
@@ -72,6 +89,28 @@ pub const DATETIME_CODE: i8 = 126;
 /// assert_eq!(zmq_rpc::datetime::DATE_CODE, 127);
 /// ```
 pub const DATE_CODE: i8 = 127;
+
+/// A value that the other side of a conversion cannot represent (the
+/// chrono conversions of the feature `chrono`): a year outside 1 to 9999,
+/// a leap second, an offset with microseconds, a naive datetime where an
+/// aware one is needed, ...
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "chrono")] {
+/// use zmq_rpc::datetime::{Date, OutOfRange};
+///
+/// let far = chrono::NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap();
+/// assert_eq!(Date::try_from(far), Err(OutOfRange("a date outside the years 1 to 9999")));
+/// let date = Date::try_from(chrono::NaiveDate::from_ymd_opt(2014, 3, 21).unwrap())?;
+/// assert_eq!(chrono::NaiveDate::try_from(date)?.to_string(), "2014-03-21");
+/// # }
+/// # Ok::<(), zmq_rpc::datetime::OutOfRange>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("out of range: {0}")]
+pub struct OutOfRange(pub &'static str);
 
 /// Python's `datetime.date`.
 ///

@@ -365,6 +365,37 @@ pub enum CallError {
     Socket(#[from] zmq_core::Error),
 }
 
+/// Why a pipeline or pub-sub notification was not sent.
+///
+/// # Examples
+///
+/// ```
+/// let error = zmq_rpc::NotifyError::Full;
+/// assert_eq!(error.to_string(), "the socket is at its send high-water mark");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotifyError {
+    /// The client is closed (aiozmq's `ServiceClosedError`), or was closed
+    /// while the notification waited for room.
+    #[error("the RPC client is closed")]
+    Closed,
+    /// The method name is empty.
+    #[error("RPC method name is empty")]
+    EmptyName,
+    /// An argument could not be encoded.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    /// [`Notify::try_send`](crate::notify::Notify::try_send) only: the
+    /// socket cannot take the message now (at its send high-water mark, or
+    /// a pipeline with no peer). Nothing was sent.
+    #[error("the socket is at its send high-water mark")]
+    Full,
+    /// The socket failed.
+    #[error(transparent)]
+    Socket(#[from] zmq_core::Error),
+}
+
 /// Why a service could not start or stopped.
 ///
 /// # Examples

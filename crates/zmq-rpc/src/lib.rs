@@ -1,9 +1,10 @@
 //! msgpack RPC over ZeroMQ, wire-compatible with Python's `aiozmq.rpc`.
 //!
-//! This crate speaks aiozmq 1.0's request-reply RPC byte for byte (frames,
-//! headers, request ids, msgpack options, error bodies), so a Rust client
-//! can call an aiozmq server and an aiozmq client a Rust server. Pipeline
-//! and pub-sub come with later issues.
+//! This crate speaks aiozmq 1.0's three RPC patterns byte for byte
+//! (frames, headers, request ids, msgpack options, error bodies), so a Rust
+//! client can call an aiozmq server and an aiozmq client a Rust server:
+//! request-reply, pipeline (notifications over PUSH/PULL) and pub-sub
+//! (notifications over PUB/SUB, filtered by topic).
 //!
 //! - **Server**: [`serve_rpc`] on a ROUTER socket. Methods are looked up by
 //!   dotted name through nested namespaces ([`Handlers`], or any
@@ -19,6 +20,17 @@
 //!   `T` or a [`CallError`]; remote errors go through an [`ErrorTable`]
 //!   (unknown names become a [`GenericError`]). Any number of calls share
 //!   one socket; timeouts remove the pending call at once.
+//! - **Pipeline**: [`serve_pipeline`] on a PULL socket and
+//!   [`connect_pipeline`] on a PUSH socket:
+//!   `client.notify("ns.method").arg(1).kwarg("b", 2).await` sends a
+//!   notification (a call without a reply) to one of the servers; it
+//!   completes once the socket took it, waiting while the socket is at its
+//!   high-water mark ([`Notify::try_send`] fails instead). The same
+//!   handlers serve it; what a method returns or raises is logged.
+//! - **Pub-sub**: [`serve_pubsub`] on a SUB socket, subscribed to topic
+//!   prefixes (at start and at runtime), and [`connect_pubsub`] on a PUB
+//!   socket: `client.publish("topic").notify("ns.method").await` reaches
+//!   every subscribed server. Mind the slow joiner (see [`serve_pubsub`]).
 //! - **Codec**: [`codec`], [`wire`], [`msgpack`] hold the protocol without
 //!   sockets; every malformed input is a [`DecodeError`], never a panic.
 //! - **Custom types** travel as msgpack ext values ([`ext`]): a type
@@ -37,7 +49,10 @@
 //! **Logging.** Through the `log` crate, target `"aiozmq.rpc"`
 //! ([`LOG_TARGET`]), with aiozmq's messages: malformed messages
 //! (`Cannot unpack ...`, ERROR), unknown reply ids (WARN), late replies
-//! (DEBUG), method errors with `log_exceptions` (ERROR).
+//! (DEBUG), method errors with `log_exceptions` (ERROR); for pipeline and
+//! pub-sub also results other than unit (`... handler ... returned not
+//! None`, WARN) and lookup and binding errors (`Call to ... caused error:
+//! ...`, ERROR).
 //!
 //! # Examples
 //!
@@ -99,12 +114,15 @@ mod arguments;
 pub mod client;
 pub mod codec;
 pub mod datetime;
+#[cfg(feature = "chrono")]
+mod datetime_chrono;
 mod error;
 mod error_table;
 mod exception;
 pub mod ext;
 pub mod handlers;
 pub mod msgpack;
+pub mod notify;
 mod pickle;
 pub mod server;
 mod shutdown;
@@ -112,15 +130,22 @@ pub mod wire;
 
 pub use client::{Call, ClientBuilder, RpcClient, connect_rpc};
 pub use error::{
-    CallError, DecodeError, EncodeError, GenericError, NotFoundError, ParametersError, RemoteError,
-    ServiceError,
+    CallError, DecodeError, EncodeError, GenericError, NotFoundError, NotifyError, ParametersError,
+    RemoteError, ServiceError,
 };
 pub use error_table::ErrorTable;
 pub use exception::{
     Builtin, BuiltinError, ErrorBody, NOT_FOUND_ERROR, PARAMETERS_ERROR, WireError,
 };
 pub use handlers::Handlers;
-pub use server::{LOG_TARGET, RpcServer, ServerBuilder, serve_rpc};
+pub use notify::{
+    Notifier, NotifierBuilder, Notify, PipelineClient, PubSubClient, Publish, connect_pipeline,
+    connect_pubsub,
+};
+pub use server::{
+    LOG_TARGET, PipelineServer, PubSubServer, RpcServer, Server, ServerBuilder, serve_pipeline,
+    serve_pubsub, serve_rpc,
+};
 
 pub use rmpv;
 pub use zmq_core;

@@ -1,4 +1,13 @@
-//! The request-reply server: `serve_rpc` on a ROUTER socket.
+//! The servers of all three patterns: `serve_rpc` (ROUTER), `serve_pipeline`
+//! (PULL) and `serve_pubsub` (SUB).
+//!
+//! One mechanism serves them all: a [`ServerBuilder`] (endpoints, timeout,
+//! logging), a reader task that decodes each message as its pattern lays
+//! it out, and a task per call that looks the method up in the same
+//! [`Handler`], binds the arguments the same way and runs it under the same
+//! timeout and panic guard. Only the end differs: a request-reply call
+//! sends its result back; a notification (pipeline or pub-sub) has nobody
+//! to answer, so its outcome is logged (see [`serve_pipeline`]).
 //!
 //! **Executor.** The server needs background work: a reader that receives
 //! requests, a task per call (so calls overlap and replies may go out of
@@ -8,20 +17,26 @@
 //! this crate names no executor. A driver future would have needed its own
 //! task set and timer anyway, so the seam is the simpler contract.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_lite::FutureExt;
-use log::{debug, error};
+use log::{debug, error, warn};
+use rmpv::Value;
 use zmq_core::runtime::Runtime;
-use zmq_core::{Multipart, Socket, SocketType};
+use zmq_core::{Frame, Multipart, Socket, SocketType};
 
-use crate::codec::{Reply, Request};
-use crate::error::ServiceError;
-use crate::exception::{Builtin, BuiltinError, ErrorBody, WireError};
-use crate::handlers::Handler;
+use crate::codec::{Notification, Reply, Request};
+use crate::error::{DecodeError, ServiceError};
+use crate::exception::{
+    Builtin, BuiltinError, ErrorBody, NOT_FOUND_ERROR, PARAMETERS_ERROR, WireError,
+};
+use crate::handlers::{Handler, MethodResult};
 use crate::msgpack::python_repr;
 use crate::shutdown::Shutdown;
 use crate::wire::{ReplyHeader, SenderPrefix, unix_time_now};
@@ -35,17 +50,107 @@ use crate::wire::{ReplyHeader, SenderPrefix, unix_time_now};
 /// ```
 pub const LOG_TARGET: &str = "aiozmq.rpc";
 
-/// Starts building a request-reply server for `handler` (aiozmq's
-/// `serve_rpc`). Give it endpoints, then [`ServerBuilder::start`] it.
+/// How many calls a server runs at once unless
+/// [`ServerBuilder::max_concurrent_calls`] says otherwise.
 ///
-/// | aiozmq `serve_rpc(...)` argument | here |
-/// |---|---|
-/// | `handler` | `serve_rpc(handler)` |
-/// | `bind=`, `connect=` | [`ServerBuilder::bind`], [`ServerBuilder::connect`] |
-/// | `zmq_sock=` | [`ServerBuilder::socket`] |
-/// | `timeout=` (a no-op in aiozmq) | [`ServerBuilder::timeout`] (real) |
-/// | `log_exceptions=`, `exclude_log_exceptions=` | the same names, by wire type name |
-/// | `translation_table=` | typed: [`ext`](crate::ext) |
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::server::DEFAULT_MAX_CONCURRENT_CALLS, 1024);
+/// ```
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 1024;
+
+/// The request-reply pattern (DEALER clients, a ROUTER server): the type
+/// parameter of [`ServerBuilder`] and [`Server`] that [`serve_rpc`] picks.
+///
+/// # Examples
+///
+/// ```
+/// let server: zmq_rpc::server::Server<zmq_rpc::server::RequestReply> = zmq_rpc::serve_rpc(zmq_rpc::Handlers::new())
+///     .start(std::sync::Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+/// server.close();
+/// # Ok::<(), zmq_rpc::ServiceError>(())
+/// ```
+#[derive(Debug)]
+pub enum RequestReply {}
+
+/// The pipeline pattern (PUSH clients, a PULL server): what
+/// [`serve_pipeline`] serves.
+///
+/// # Examples
+///
+/// ```
+/// let server: zmq_rpc::server::Server<zmq_rpc::server::Pipeline> = zmq_rpc::serve_pipeline(zmq_rpc::Handlers::new())
+///     .start(std::sync::Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+/// server.close();
+/// # Ok::<(), zmq_rpc::ServiceError>(())
+/// ```
+#[derive(Debug)]
+pub enum Pipeline {}
+
+/// The pub-sub pattern (PUB clients, a SUB server): what [`serve_pubsub`]
+/// serves.
+///
+/// # Examples
+///
+/// ```
+/// let server: zmq_rpc::server::Server<zmq_rpc::server::PubSub> = zmq_rpc::serve_pubsub(zmq_rpc::Handlers::new())
+///     .start(std::sync::Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+/// server.close();
+/// # Ok::<(), zmq_rpc::ServiceError>(())
+/// ```
+#[derive(Debug)]
+pub enum PubSub {}
+
+/// Which pattern a server speaks, at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    RequestReply,
+    Pipeline,
+    PubSub,
+}
+
+impl Kind {
+    fn socket_type(self) -> SocketType {
+        match self {
+            Kind::RequestReply => SocketType::ROUTER,
+            Kind::Pipeline => SocketType::PULL,
+            Kind::PubSub => SocketType::SUB,
+        }
+    }
+
+    /// aiozmq's word for a handler of this pattern, in its log lines.
+    fn label(self) -> &'static str {
+        match self {
+            Kind::RequestReply => "RPC",
+            Kind::Pipeline => "Pipeline",
+            Kind::PubSub => "PubSub",
+        }
+    }
+}
+
+impl<P> ServerBuilder<P> {
+    fn new(handler: impl Handler, kind: Kind) -> ServerBuilder<P> {
+        ServerBuilder {
+            kind,
+            handler: Arc::new(handler),
+            binds: Vec::new(),
+            connects: Vec::new(),
+            socket: None,
+            timeout: None,
+            log_exceptions: false,
+            exclude_log_exceptions: Vec::new(),
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+            subscriptions: Vec::new(),
+            pattern: PhantomData,
+        }
+    }
+}
+
+/// Starts building a request-reply server for `handler` (aiozmq's
+/// `serve_rpc`): a ROUTER socket answering each request. Give it
+/// endpoints, then [`ServerBuilder::start`] it; [`ServerBuilder`] lists
+/// the options and their aiozmq names.
 ///
 /// # Examples
 ///
@@ -63,25 +168,147 @@ pub const LOG_TARGET: &str = "aiozmq.rpc";
 /// server.close();
 /// # Ok::<(), zmq_rpc::ServiceError>(())
 /// ```
-pub fn serve_rpc(handler: impl Handler) -> ServerBuilder {
-    ServerBuilder {
-        handler: Arc::new(handler),
-        binds: Vec::new(),
-        connects: Vec::new(),
-        socket: None,
-        timeout: None,
-        log_exceptions: false,
-        exclude_log_exceptions: Vec::new(),
-    }
+pub fn serve_rpc(handler: impl Handler) -> ServerBuilder<RequestReply> {
+    ServerBuilder::new(handler, Kind::RequestReply)
 }
 
-/// Options of a request-reply server; made by [`serve_rpc`].
+/// Starts building a pipeline server for `handler` (aiozmq's
+/// `serve_pipeline`): a PULL socket whose every message is a notification
+/// `[name, args, kwargs]` that calls a method and expects no reply. Give it
+/// endpoints, then [`ServerBuilder::start`] it. Options as for
+/// [`serve_rpc`].
+///
+/// Methods are the same as for request-reply (any [`Handler`], sync or
+/// async, the same argument binding). Since nobody waits for an answer:
+///
+/// - a method that returns anything but unit (`()`, `None`) is logged at
+///   WARN: `Pipeline handler "name" returned not None`;
+/// - a `NotFoundError` or `ParametersError` (no such method, arguments
+///   that do not bind, kwargs that are not a map) is always logged at
+///   ERROR: `Call to "name" caused error: ParametersError(...)`;
+/// - any other error is logged as [`ServerBuilder::log_exceptions`] says;
+/// - a malformed message (not three frames, bad msgpack, a name that is
+///   not UTF-8) is logged at ERROR (`Cannot unpack ...`) and dropped, and
+///   the server goes on (aiozmq stops receiving for good there).
+///
+/// Each notification runs on a task of its own, so slow methods do not
+/// hold up fast ones and notifications may complete out of order; at most
+/// [`ServerBuilder::max_concurrent_calls`] at once, beyond which the server
+/// leaves messages in the socket and the senders' notify waits at their
+/// send high-water mark.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicI64, Ordering};
+/// use zmq_rpc::{Handlers, connect_pipeline, serve_pipeline};
+/// use zmq_runtime_smol::SmolRuntime;
+///
+/// # smol::block_on(async {
+/// let total = Arc::new(AtomicI64::new(0));
+/// let counter = Arc::clone(&total);
+/// let handlers = Handlers::new().method("add", move |n: i64| {
+///     counter.fetch_add(n, Ordering::SeqCst);
+///     Ok::<_, std::convert::Infallible>(())
+/// });
+/// let runtime = Arc::new(SmolRuntime::global());
+/// let server = serve_pipeline(handlers).bind("tcp://127.0.0.1:*").start(runtime)?;
+/// let client = connect_pipeline().connect(&server.endpoints()[0]).start()?;
+///
+/// // Python: await client.notify.add(2)
+/// client.notify("add").arg(2).await?;
+/// client.notify("add").arg(3).await?;
+/// while total.load(Ordering::SeqCst) != 5 {
+///     smol::Timer::after(std::time::Duration::from_millis(1)).await;
+/// }
+/// client.close();
+/// server.close();
+/// server.wait_closed().await;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+pub fn serve_pipeline(handler: impl Handler) -> ServerBuilder<Pipeline> {
+    ServerBuilder::new(handler, Kind::Pipeline)
+}
+
+/// Starts building a pub-sub server for `handler` (aiozmq's
+/// `serve_pubsub`): a SUB socket whose every message is a notification
+/// `[topic, name, args, kwargs]`. Subscribe to topics with
+/// [`ServerBuilder::subscribe`] (and later [`Server::subscribe`]), give it
+/// endpoints, then [`ServerBuilder::start`] it.
+///
+/// Topics filter as libzmq does: a message is received when its first
+/// frame **starts with** a subscribed topic, and the empty topic receives
+/// everything (also what is published with an empty topic, Python's
+/// `publish(None)`). A server with no subscription receives nothing. The
+/// handler never sees the topic. Methods, logging and malformed messages
+/// as for [`serve_pipeline`], with `PubSub handler ... returned not None`.
+///
+/// **Slow joiner.** A subscription takes a moment to reach the
+/// publishers: what they publish before it arrives is dropped (by libzmq,
+/// silently). A publisher that must not lose the first messages publishes
+/// a probe until the subscriber has seen one (see the example
+/// `rpc_pubsub`).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::time::Duration;
+/// use zmq_rpc::{Handlers, connect_pubsub, serve_pubsub};
+/// use zmq_runtime_smol::SmolRuntime;
+///
+/// # smol::block_on(async {
+/// let seen = Arc::new(AtomicUsize::new(0));
+/// let counter = Arc::clone(&seen);
+/// let handlers = Handlers::new().method("tick", move |()| {
+///     counter.fetch_add(1, Ordering::SeqCst);
+///     Ok::<_, std::convert::Infallible>(())
+/// });
+/// let server = serve_pubsub(handlers)
+///     .subscribe("weather.")
+///     .bind("tcp://127.0.0.1:*")
+///     .start(Arc::new(SmolRuntime::global()))?;
+/// let client = connect_pubsub().connect(&server.endpoints()[0]).start()?;
+///
+/// // Publish until the subscription has reached the publisher.
+/// while seen.load(Ordering::SeqCst) == 0 {
+///     client.publish("weather.today").notify("tick").await?;
+///     smol::Timer::after(Duration::from_millis(10)).await;
+/// }
+/// // Not subscribed: filtered out by libzmq.
+/// client.publish("sports.").notify("tick").await?;
+/// client.close();
+/// server.close();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+pub fn serve_pubsub(handler: impl Handler) -> ServerBuilder<PubSub> {
+    ServerBuilder::new(handler, Kind::PubSub)
+}
+
+/// Options of a server; made by [`serve_rpc`], [`serve_pipeline`] or
+/// [`serve_pubsub`] (the type parameter is the pattern).
+///
+/// | aiozmq `serve_*(...)` argument | here |
+/// |---|---|
+/// | `handler` | `serve_rpc(handler)`, `serve_pipeline(handler)`, `serve_pubsub(handler)` |
+/// | `bind=`, `connect=` | [`ServerBuilder::bind`], [`ServerBuilder::connect`] |
+/// | `zmq_sock=` | [`ServerBuilder::socket`] |
+/// | `subscribe=` (pub-sub) | [`ServerBuilder::subscribe`], [`ServerBuilder::subscribe_all`] |
+/// | `timeout=` (a no-op in aiozmq) | [`ServerBuilder::timeout`] (real) |
+/// | `log_exceptions=`, `exclude_log_exceptions=` | the same names, by wire type name |
+/// | `translation_table=` | typed: [`ext`](crate::ext) |
+/// | (none: unbounded) | [`ServerBuilder::max_concurrent_calls`] |
 ///
 /// # Examples
 ///
 /// See [`serve_rpc`].
 #[must_use = "a server starts only with `start`"]
-pub struct ServerBuilder {
+pub struct ServerBuilder<P = RequestReply> {
+    kind: Kind,
     handler: Arc<dyn Handler>,
     binds: Vec<String>,
     connects: Vec<String>,
@@ -89,16 +316,19 @@ pub struct ServerBuilder {
     timeout: Option<Duration>,
     log_exceptions: bool,
     exclude_log_exceptions: Vec<String>,
+    max_concurrent_calls: usize,
+    subscriptions: Vec<Vec<u8>>,
+    pattern: PhantomData<fn() -> P>,
 }
 
-impl ServerBuilder {
+impl<P> ServerBuilder<P> {
     /// Binds to `endpoint` on start (`tcp://127.0.0.1:*` picks a port; see
-    /// [`RpcServer::endpoints`]).
+    /// [`Server::endpoints`]).
     ///
     /// # Examples
     ///
     /// See [`serve_rpc`].
-    pub fn bind(mut self, endpoint: impl Into<String>) -> ServerBuilder {
+    pub fn bind(mut self, endpoint: impl Into<String>) -> ServerBuilder<P> {
         self.binds.push(endpoint.into());
         self
     }
@@ -111,13 +341,13 @@ impl ServerBuilder {
     /// let builder = zmq_rpc::serve_rpc(zmq_rpc::Handlers::new()).connect("tcp://127.0.0.1:5555");
     /// # let _ = builder;
     /// ```
-    pub fn connect(mut self, endpoint: impl Into<String>) -> ServerBuilder {
+    pub fn connect(mut self, endpoint: impl Into<String>) -> ServerBuilder<P> {
         self.connects.push(endpoint.into());
         self
     }
 
-    /// Serves on this ROUTER socket instead of a new one (aiozmq's
-    /// `zmq_sock=`).
+    /// Serves on this socket instead of a new one (aiozmq's `zmq_sock=`): a
+    /// ROUTER for request-reply, a PULL for pipeline, a SUB for pub-sub.
     ///
     /// # Examples
     ///
@@ -129,14 +359,14 @@ impl ServerBuilder {
     /// # let _ = builder;
     /// # Ok::<(), zmq_rpc::zmq_core::Error>(())
     /// ```
-    pub fn socket(mut self, socket: Socket) -> ServerBuilder {
+    pub fn socket(mut self, socket: Socket) -> ServerBuilder<P> {
         self.socket = Some(socket);
         self
     }
 
     /// Cancels a call that runs longer than `limit`; its caller gets a
-    /// `builtins.TimeoutError` reply. (aiozmq accepts `timeout=` but never
-    /// applies it.) The limit applies at the method's await points: a sync
+    /// `builtins.TimeoutError` reply (a notification's is logged as a
+    /// method error). (aiozmq accepts `timeout=` but never applies it.) The limit applies at the method's await points: a sync
     /// method, once started, runs to completion on its call task and is
     /// answered normally.
     ///
@@ -148,13 +378,14 @@ impl ServerBuilder {
     /// let builder = zmq_rpc::serve_rpc(zmq_rpc::Handlers::new()).timeout(Duration::from_secs(5));
     /// # let _ = builder;
     /// ```
-    pub fn timeout(mut self, limit: Duration) -> ServerBuilder {
+    pub fn timeout(mut self, limit: Duration) -> ServerBuilder<P> {
         self.timeout = Some(limit);
         self
     }
 
     /// Logs every error a method returns (at ERROR, target
-    /// [`LOG_TARGET`]), with aiozmq's message.
+    /// [`LOG_TARGET`]), with aiozmq's message. (A notification's
+    /// `NotFoundError` and `ParametersError` are logged either way.)
     ///
     /// # Examples
     ///
@@ -162,7 +393,7 @@ impl ServerBuilder {
     /// let builder = zmq_rpc::serve_rpc(zmq_rpc::Handlers::new()).log_exceptions(true);
     /// # let _ = builder;
     /// ```
-    pub fn log_exceptions(mut self, enabled: bool) -> ServerBuilder {
+    pub fn log_exceptions(mut self, enabled: bool) -> ServerBuilder<P> {
         self.log_exceptions = enabled;
         self
     }
@@ -179,7 +410,7 @@ impl ServerBuilder {
     ///     .exclude_log_exceptions(["builtins.KeyError"]);
     /// # let _ = builder;
     /// ```
-    pub fn exclude_log_exceptions<I, S>(mut self, names: I) -> ServerBuilder
+    pub fn exclude_log_exceptions<I, S>(mut self, names: I) -> ServerBuilder<P>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -189,25 +420,41 @@ impl ServerBuilder {
         self
     }
 
-    /// Creates (or takes) the ROUTER socket, binds and connects it, and
-    /// starts serving on tasks spawned through `runtime`.
+    /// At most `limit` calls (or notifications) run at once
+    /// ([`DEFAULT_MAX_CONCURRENT_CALLS`] unless set; 0 counts as 1). At the
+    /// limit the server stops taking messages off the socket until a call
+    /// ends: they wait in libzmq, and once the socket's receive high-water
+    /// mark is reached the senders wait too (a pipeline notify waits, a
+    /// publisher drops). Keep it above the number of calls that can wait on
+    /// each other (a method that calls this same server).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = zmq_rpc::serve_pipeline(zmq_rpc::Handlers::new()).max_concurrent_calls(64);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_concurrent_calls(mut self, limit: usize) -> ServerBuilder<P> {
+        self.max_concurrent_calls = limit.max(1);
+        self
+    }
+
+    /// Creates (or takes) the socket, subscribes it (pub-sub), binds and
+    /// connects it, and starts serving on tasks spawned through `runtime`.
     ///
     /// # Examples
     ///
     /// See [`serve_rpc`].
-    pub fn start(self, runtime: Arc<dyn Runtime>) -> Result<RpcServer, ServiceError> {
-        let socket = match self.socket {
-            Some(socket) => socket,
-            None => Socket::new(SocketType::ROUTER)?,
-        };
-        let mut endpoints = Vec::new();
-        for endpoint in &self.binds {
-            endpoints.push(socket.bind(endpoint)?);
-        }
-        for endpoint in &self.connects {
-            socket.connect(endpoint)?;
-        }
+    pub fn start(self, runtime: Arc<dyn Runtime>) -> Result<Server<P>, ServiceError> {
+        let (socket, endpoints) = open_socket(
+            self.socket,
+            self.kind.socket_type(),
+            &self.subscriptions,
+            &self.binds,
+            &self.connects,
+        )?;
         let shared = Arc::new(ServerShared {
+            kind: self.kind,
             socket: Arc::new(socket),
             handler: self.handler,
             runtime,
@@ -215,30 +462,77 @@ impl ServerBuilder {
             timeout: self.timeout,
             log_exceptions: self.log_exceptions,
             exclude_log_exceptions: self.exclude_log_exceptions,
+            max_concurrent_calls: self.max_concurrent_calls,
             shutdown: Shutdown::default(),
         });
-        let reader = Arc::clone(&shared);
-        shared.runtime.spawn(Box::pin(async move {
-            let _running = reader.shutdown.task_started();
-            reader.shutdown.or_closed(read_requests(&reader)).await;
-        }));
-        Ok(RpcServer { shared, endpoints })
+        spawn_task(&shared, |reader| async move {
+            reader.shutdown.or_closed(read_messages(&reader)).await;
+        });
+        Ok(Server {
+            shared,
+            endpoints,
+            pattern: PhantomData,
+        })
     }
 }
 
-impl fmt::Debug for ServerBuilder {
+impl ServerBuilder<PubSub> {
+    /// Subscribes to `topic` on start: text (`&str`, `String`) or bytes
+    /// (`&[u8]`, `Vec<u8>`); call it again for more topics. A message
+    /// whose topic frame starts with `topic` is received; `""` receives
+    /// everything. Subscribing twice is the same as once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = zmq_rpc::serve_pubsub(zmq_rpc::Handlers::new())
+    ///     .subscribe("weather.")
+    ///     .subscribe(b"\x00binary".as_slice());
+    /// # let _ = builder;
+    /// ```
+    pub fn subscribe(mut self, topic: impl AsRef<[u8]>) -> ServerBuilder<PubSub> {
+        self.subscriptions.push(topic.as_ref().to_vec());
+        self
+    }
+
+    /// Subscribes to every topic of a list on start (aiozmq's
+    /// `subscribe=[...]`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = zmq_rpc::serve_pubsub(zmq_rpc::Handlers::new())
+    ///     .subscribe_all(["weather.", "sports."]);
+    /// # let _ = builder;
+    /// ```
+    pub fn subscribe_all<I>(mut self, topics: I) -> ServerBuilder<PubSub>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        self.subscriptions
+            .extend(topics.into_iter().map(|topic| topic.as_ref().to_vec()));
+        self
+    }
+}
+
+impl<P> fmt::Debug for ServerBuilder<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerBuilder")
+            .field("pattern", &self.kind)
             .field("binds", &self.binds)
             .field("connects", &self.connects)
             .field("timeout", &self.timeout)
             .field("log_exceptions", &self.log_exceptions)
             .field("exclude_log_exceptions", &self.exclude_log_exceptions)
+            .field("max_concurrent_calls", &self.max_concurrent_calls)
+            .field("subscriptions", &self.subscriptions)
             .finish_non_exhaustive()
     }
 }
 
 struct ServerShared {
+    kind: Kind,
     socket: Arc<Socket>,
     handler: Arc<dyn Handler>,
     runtime: Arc<dyn Runtime>,
@@ -246,22 +540,44 @@ struct ServerShared {
     timeout: Option<Duration>,
     log_exceptions: bool,
     exclude_log_exceptions: Vec<String>,
+    max_concurrent_calls: usize,
     shutdown: Shutdown,
 }
 
-/// A running request-reply server (aiozmq's `Service` from `serve_rpc`).
+/// A running server (aiozmq's `Service`); the type parameter is the
+/// pattern: [`RpcServer`], [`PipelineServer`], [`PubSubServer`].
 ///
-/// Dropping it closes it, as [`RpcServer::close`] does.
+/// Dropping it closes it, as [`Server::close`] does.
 ///
 /// # Examples
 ///
 /// See [`serve_rpc`].
-pub struct RpcServer {
+pub struct Server<P = RequestReply> {
     shared: Arc<ServerShared>,
     endpoints: Vec<String>,
+    pattern: PhantomData<fn() -> P>,
 }
 
-impl RpcServer {
+/// A running request-reply server, from [`serve_rpc`].
+///
+/// # Examples
+///
+/// See [`serve_rpc`].
+pub type RpcServer = Server<RequestReply>;
+/// A running pipeline server, from [`serve_pipeline`].
+///
+/// # Examples
+///
+/// See [`serve_pipeline`].
+pub type PipelineServer = Server<Pipeline>;
+/// A running pub-sub server, from [`serve_pubsub`].
+///
+/// # Examples
+///
+/// See [`serve_pubsub`].
+pub type PubSubServer = Server<PubSub>;
+
+impl<P> Server<P> {
     /// The resolved endpoints it bound (ephemeral ports filled in).
     ///
     /// # Examples
@@ -271,8 +587,8 @@ impl RpcServer {
         &self.endpoints
     }
 
-    /// The ROUTER socket (aiozmq's `service.transport`), or
-    /// [`ServiceError::Closed`] after [`RpcServer::close`].
+    /// The socket (aiozmq's `service.transport`), or
+    /// [`ServiceError::Closed`] after [`Server::close`].
     ///
     /// # Examples
     ///
@@ -286,10 +602,7 @@ impl RpcServer {
     /// # Ok::<(), zmq_rpc::ServiceError>(())
     /// ```
     pub fn socket(&self) -> Result<&Socket, ServiceError> {
-        if self.shared.shutdown.is_closed() {
-            return Err(ServiceError::Closed);
-        }
-        Ok(&self.shared.socket)
+        self.shared.shutdown.open(&self.shared.socket)
     }
 
     /// Stops serving: the reader stops, calls in flight are cancelled (no
@@ -297,14 +610,12 @@ impl RpcServer {
     ///
     /// # Examples
     ///
-    /// See [`RpcServer::socket`].
+    /// See [`Server::socket`].
     pub fn close(&self) {
-        if self.shared.shutdown.close() {
-            self.shared.socket.close();
-        }
+        self.shared.shutdown.close_with(&self.shared.socket);
     }
 
-    /// True once [`RpcServer::close`] was called.
+    /// True once [`Server::close`] was called.
     ///
     /// # Examples
     ///
@@ -344,124 +655,289 @@ impl RpcServer {
     }
 }
 
-impl Drop for RpcServer {
+impl Server<PubSub> {
+    /// Subscribes to `topic` (text or bytes) from now on; subscribing to a
+    /// topic already subscribed is a no-op. [`ServiceError::Closed`] after
+    /// [`Server::close`].
+    ///
+    /// A new subscription takes a moment to reach the publishers (the
+    /// slow joiner): what they publish meanwhile is not received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// use std::collections::BTreeSet;
+    ///
+    /// let server = zmq_rpc::serve_pubsub(zmq_rpc::Handlers::new())
+    ///     .subscribe("a")
+    ///     .start(Arc::new(zmq_runtime_smol::SmolRuntime::global()))?;
+    /// server.subscribe("b")?;
+    /// server.subscribe("b")?;
+    /// server.unsubscribe("a")?;
+    /// server.unsubscribe("never subscribed")?;
+    /// assert_eq!(server.subscriptions(), BTreeSet::from([b"b".to_vec()]));
+    /// server.close();
+    /// assert!(server.subscribe("c").is_err());
+    /// # Ok::<(), zmq_rpc::ServiceError>(())
+    /// ```
+    pub fn subscribe(&self, topic: impl AsRef<[u8]>) -> Result<(), ServiceError> {
+        Ok(self.socket()?.subscribe(topic)?)
+    }
+
+    /// Drops the subscription to `topic`; unsubscribing a topic that is not
+    /// subscribed is a no-op. [`ServiceError::Closed`] after
+    /// [`Server::close`].
+    ///
+    /// # Examples
+    ///
+    /// See [`Server::subscribe`].
+    pub fn unsubscribe(&self, topic: impl AsRef<[u8]>) -> Result<(), ServiceError> {
+        Ok(self.socket()?.unsubscribe(topic)?)
+    }
+
+    /// The topics subscribed now.
+    ///
+    /// # Examples
+    ///
+    /// See [`Server::subscribe`].
+    pub fn subscriptions(&self) -> BTreeSet<Vec<u8>> {
+        self.shared.socket.subscriptions()
+    }
+}
+
+impl<P> Drop for Server<P> {
     fn drop(&mut self) {
         self.close();
     }
 }
 
-impl fmt::Debug for RpcServer {
+impl<P> fmt::Debug for Server<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RpcServer")
+        f.debug_struct("Server")
+            .field("pattern", &self.shared.kind)
             .field("endpoints", &self.endpoints)
             .field("closed", &self.is_closed())
             .finish_non_exhaustive()
     }
 }
 
-/// The reader: one request at a time off the socket, each call on a task
-/// of its own. Malformed requests are logged and dropped.
-async fn read_requests(shared: &Arc<ServerShared>) {
+/// Takes `socket` or creates one of `socket_type`, subscribes it to
+/// `topics`, binds it (returning the resolved endpoints) and connects it:
+/// how every server and client starts.
+pub(crate) fn open_socket(
+    socket: Option<Socket>,
+    socket_type: SocketType,
+    topics: &[Vec<u8>],
+    binds: &[String],
+    connects: &[String],
+) -> Result<(Socket, Vec<String>), zmq_core::Error> {
+    let socket = match socket {
+        Some(socket) => socket,
+        None => Socket::new(socket_type)?,
+    };
+    for topic in topics {
+        socket.subscribe(topic)?;
+    }
+    let mut endpoints = Vec::new();
+    for endpoint in binds {
+        endpoints.push(socket.bind(endpoint)?);
+    }
+    for endpoint in connects {
+        socket.connect(endpoint)?;
+    }
+    Ok((socket, endpoints))
+}
+
+/// Runs `task` on the server's runtime, counted as running until it ends
+/// (for [`Server::wait_closed`]).
+fn spawn_task<F, Fut>(shared: &Arc<ServerShared>, task: F)
+where
+    F: FnOnce(Arc<ServerShared>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    // Counted from now, not from when the task first runs, so that the
+    // reader's limit on calls in flight holds on a slow executor too.
+    let running = Running::enter(shared);
+    let shared = Arc::clone(shared);
+    let runtime = Arc::clone(&shared.runtime);
+    runtime.spawn(Box::pin(async move {
+        let _running = running;
+        task(shared).await;
+    }));
+}
+
+/// One task counted as running by the server's [`Shutdown`], until dropped
+/// (also when an executor drops the task without running it).
+struct Running(Arc<ServerShared>);
+
+impl Running {
+    fn enter(shared: &Arc<ServerShared>) -> Running {
+        shared.shutdown.enter();
+        Running(Arc::clone(shared))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.shutdown.exit();
+    }
+}
+
+/// The reader: one message at a time off the socket, decoded as the
+/// pattern lays it out, each call on a task of its own. Malformed messages
+/// are logged and dropped; the reader goes on.
+async fn read_messages(shared: &Arc<ServerShared>) {
     loop {
+        // Backpressure: with the limit of calls in flight reached, further
+        // messages wait in libzmq (up to the socket's receive HWM; then the
+        // senders wait). The reader counts itself as one running task.
+        shared.shutdown.at_most(shared.max_concurrent_calls).await;
         let message = match shared.socket.recv().await {
             Ok(message) => message,
             Err(zmq_core::Error::Closed) => return,
             Err(err) => {
-                error!(target: LOG_TARGET, "RPC server cannot receive: {err}");
+                error!(target: LOG_TARGET, "{} server cannot receive: {err}", shared.kind.label());
                 return;
             }
         };
-        match Request::from_router_message(&message) {
-            Ok((envelope, request)) => start_call(shared, envelope, request),
-            Err(err) => error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}"),
+        if let Err(err) = dispatch(shared, &message) {
+            error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}");
         }
     }
 }
 
-fn start_call(shared: &Arc<ServerShared>, envelope: Multipart, request: Request) {
-    let shared_for_task = Arc::clone(shared);
-    shared.runtime.spawn(Box::pin(async move {
-        let shared = shared_for_task;
-        let _running = shared.shutdown.task_started();
-        // A close cancels the call: no reply.
-        if let Some(reply) = shared.shutdown.or_closed(answer(&shared, &request)).await {
-            let mut message = envelope;
-            message.extend(reply.encode());
-            if let Err(err) = shared.socket.send(message).await {
-                if !shared.shutdown.is_closed() {
-                    error!(target: LOG_TARGET, "RPC server cannot send a reply: {}", err.error);
-                }
-            }
+/// Decodes one message as the server's pattern lays it out and starts its
+/// call; a malformed message is the error (nothing is started).
+fn dispatch(shared: &Arc<ServerShared>, message: &Multipart) -> Result<(), DecodeError> {
+    let frames = || message.iter().collect::<Vec<&Frame>>();
+    let notification = match shared.kind {
+        Kind::RequestReply => {
+            let (envelope, request) = Request::from_router_message(message)?;
+            spawn_task(shared, |shared| async move {
+                answer_request(&shared, envelope, request).await;
+            });
+            return Ok(());
         }
-    }));
+        Kind::Pipeline => Notification::decode(&frames())?,
+        Kind::PubSub => Notification::decode_published(&frames())?.1,
+    };
+    spawn_task(shared, |shared| async move {
+        // A close cancels the call.
+        shared
+            .shutdown
+            .or_closed(run_notification(&shared, notification))
+            .await;
+    });
+    Ok(())
 }
 
-/// Runs the call (bounded by the server's timeout) and builds its reply.
+/// Runs a request and sends its reply (none if the server closes first).
+async fn answer_request(shared: &ServerShared, envelope: Multipart, request: Request) {
+    let Some(reply) = shared.shutdown.or_closed(answer(shared, &request)).await else {
+        return;
+    };
+    let mut message = envelope;
+    message.extend(reply.encode());
+    if let Err(err) = shared.socket.send(message).await {
+        if !shared.shutdown.is_closed() {
+            error!(target: LOG_TARGET, "RPC server cannot send a reply: {}", err.error);
+        }
+    }
+}
+
+/// Looks the method up and runs it, bounded by the server's timeout; a
+/// panic fails the call, not the server.
+async fn run_method(
+    shared: &ServerShared,
+    name: &str,
+    args: &Value,
+    kwargs: &Value,
+) -> MethodResult {
+    let Some(method) = shared.handler.lookup(name) else {
+        return Err(ErrorBody::not_found(name));
+    };
+    let call = async {
+        let call = AssertUnwindSafe(async { method.call(args.clone(), kwargs.clone()).await });
+        match call.catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(BuiltinError::runtime_error("the RPC method panicked").to_error_body()),
+        }
+    };
+    match shared.timeout {
+        None => call.await,
+        Some(limit) => {
+            let sleep = shared.runtime.sleep(limit);
+            futures_lite::future::or(call, async move {
+                sleep.await;
+                Err(BuiltinError::new(
+                    Builtin::TimeoutError,
+                    vec![format!("the call took longer than {limit:?}").into()],
+                )
+                .to_error_body())
+            })
+            .await
+        }
+    }
+}
+
+/// Runs the call and builds its reply.
 async fn answer(shared: &ServerShared, request: &Request) -> Reply {
+    let outcome = run_method(shared, &request.name, &request.args, &request.kwargs).await;
     let header = ReplyHeader {
         sender: shared.sender,
         request_id: request.header.request_id,
-        timestamp: 0.0,
-        is_error: false,
-    };
-    let outcome = match shared.handler.lookup(&request.name) {
-        None => Err(ErrorBody::not_found(&request.name)),
-        Some(method) => {
-            // A panicking method fails its call, not the server.
-            let call = async {
-                let call = AssertUnwindSafe(async {
-                    method
-                        .call(request.args.clone(), request.kwargs.clone())
-                        .await
-                });
-                match call.catch_unwind().await {
-                    Ok(outcome) => outcome,
-                    Err(_) => {
-                        Err(BuiltinError::runtime_error("the RPC method panicked").to_error_body())
-                    }
-                }
-            };
-            match shared.timeout {
-                None => call.await,
-                Some(limit) => {
-                    let sleep = shared.runtime.sleep(limit);
-                    futures_lite::future::or(call, async move {
-                        sleep.await;
-                        Err(BuiltinError::new(
-                            Builtin::TimeoutError,
-                            vec![format!("the call took longer than {limit:?}").into()],
-                        )
-                        .to_error_body())
-                    })
-                    .await
-                }
-            }
-        }
-    };
-    let header = ReplyHeader {
         timestamp: unix_time_now(),
-        ..header
+        is_error: false,
     };
     match outcome {
         Ok(value) => Reply::success(header, value),
         Err(error) => {
-            log_method_error(shared, request, &error);
+            log_method_error(
+                shared,
+                &request.name,
+                &request.args,
+                &request.kwargs,
+                &error,
+            );
             Reply::error(header, &error)
         }
     }
 }
 
-fn log_method_error(shared: &ServerShared, request: &Request, error: &ErrorBody) {
+/// Runs a notification; its outcome has nowhere to go but the log.
+async fn run_notification(shared: &ServerShared, notification: Notification) {
+    let Notification { name, args, kwargs } = &notification;
+    match run_method(shared, name, args, kwargs).await {
+        Ok(Value::Nil) => {}
+        Ok(_) => warn!(
+            target: LOG_TARGET,
+            "{} handler {name:?} returned not None",
+            shared.kind.label()
+        ),
+        Err(error) if error.exc_type == NOT_FOUND_ERROR || error.exc_type == PARAMETERS_ERROR => {
+            error!(target: LOG_TARGET, "Call to {name:?} caused error: {}", error.repr);
+        }
+        Err(error) => log_method_error(shared, name, args, kwargs, &error),
+    }
+}
+
+fn log_method_error(
+    shared: &ServerShared,
+    name: &str,
+    args: &Value,
+    kwargs: &Value,
+    error: &ErrorBody,
+) {
     if !shared.log_exceptions || shared.exclude_log_exceptions.contains(&error.exc_type) {
-        debug!(target: LOG_TARGET, "Call to {:?} caused error: {}", request.name, error.repr);
+        debug!(target: LOG_TARGET, "Call to {name:?} caused error: {}", error.repr);
         return;
     }
     error!(
         target: LOG_TARGET,
-        "An exception {} from method {:?} call occurred.\nargs = {}\nkwargs = {}\n",
+        "An exception {} from method {name:?} call occurred.\nargs = {}\nkwargs = {}\n",
         error.repr,
-        request.name,
-        python_repr(&request.args),
-        python_repr(&request.kwargs),
+        python_repr(args),
+        python_repr(kwargs),
     );
 }

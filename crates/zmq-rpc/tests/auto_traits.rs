@@ -4,15 +4,28 @@
 use std::future::{Future, IntoFuture};
 
 use static_assertions::assert_impl_all;
+use zmq_rpc::server::{Pipeline, PubSub};
 use zmq_rpc::{
-    Call, CallError, ClientBuilder, ErrorBody, ErrorTable, Handlers, RemoteError, RpcClient,
-    RpcServer, ServerBuilder, ServiceError,
+    Call, CallError, ClientBuilder, ErrorBody, ErrorTable, Handlers, NotifierBuilder, Notify,
+    NotifyError, PipelineClient, PipelineServer, PubSubClient, PubSubServer, Publish, RemoteError,
+    RpcClient, RpcServer, ServerBuilder, ServiceError,
 };
 
 assert_impl_all!(RpcClient: Send, Sync, Clone);
 assert_impl_all!(RpcServer: Send, Sync);
 assert_impl_all!(ClientBuilder: Send);
 assert_impl_all!(ServerBuilder: Send);
+assert_impl_all!(ServerBuilder<Pipeline>: Send);
+assert_impl_all!(ServerBuilder<PubSub>: Send);
+assert_impl_all!(PipelineServer: Send, Sync);
+assert_impl_all!(PubSubServer: Send, Sync);
+assert_impl_all!(NotifierBuilder<Pipeline>: Send);
+assert_impl_all!(PipelineClient: Send, Sync, Clone);
+assert_impl_all!(PubSubClient: Send, Sync, Clone);
+assert_impl_all!(Publish: Send, Sync);
+assert_impl_all!(Notify: Send);
+assert_impl_all!(<Notify as IntoFuture>::IntoFuture: Send);
+assert_impl_all!(NotifyError: Send, Sync, std::error::Error);
 assert_impl_all!(Handlers: Send, Sync);
 assert_impl_all!(ErrorTable: Send, Sync, Clone);
 assert_impl_all!(Call<i64>: Send);

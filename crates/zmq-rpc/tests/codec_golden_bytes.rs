@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 
 use serde::Deserialize;
-use zmq_rpc::codec::{Reply, Request};
+use zmq_rpc::codec::{Notification, Reply, Request};
 use zmq_rpc::handlers::sync_method;
 use zmq_rpc::msgpack::{decode_value, encode_value};
 use zmq_rpc::rmpv::Value;
@@ -339,4 +339,55 @@ fn nesting_deeper_than_the_limit_is_an_error_not_a_stack_overflow() {
     }
     maps.push(0xc0);
     assert!(decode_value(&maps).is_err());
+}
+
+/// The captures' `remote(1, b=2)`.
+fn remote_1_b_2() -> Notification {
+    Notification {
+        name: "remote".into(),
+        args: Value::from(vec![Value::from(1)]),
+        kwargs: Value::Map(vec![("b".into(), 2.into())]),
+    }
+}
+
+#[test]
+fn pipeline_notifications_match_the_capture() {
+    let notification = remote_1_b_2();
+    let captured = [hex("72656d6f7465"), hex("9101"), hex("81a16202")];
+    assert_eq!(notification.encode(), captured);
+    assert_eq!(Notification::decode(&captured).unwrap(), notification);
+    // notify.ns.sub.remote('x')
+    let nested = Notification {
+        name: "ns.sub.remote".into(),
+        args: Value::from(vec![Value::from("x")]),
+        kwargs: empty_map(),
+    };
+    let captured = [hex("6e732e7375622e72656d6f7465"), hex("91a178"), hex("80")];
+    assert_eq!(nested.encode(), captured);
+    assert_eq!(Notification::decode(&captured).unwrap(), nested);
+}
+
+#[test]
+fn pubsub_notifications_match_the_capture() {
+    // publish('my-topic').remote(1, b=2), publish(b'btopic'), publish(None)
+    let notification = remote_1_b_2();
+    for (topic, captured_topic) in [
+        (&b"my-topic"[..], hex("6d792d746f706963")),
+        (b"btopic", hex("62746f706963")),
+        (b"", Vec::new()),
+    ] {
+        let captured = [
+            captured_topic.clone(),
+            hex("72656d6f7465"),
+            hex("9101"),
+            hex("81a16202"),
+        ];
+        assert_eq!(notification.encode_published(topic), captured);
+        let (decoded_topic, decoded) = Notification::decode_published(&captured).unwrap();
+        assert_eq!(decoded_topic, captured_topic);
+        assert_eq!(decoded, notification);
+    }
+    // Three frames are a pipeline notification, not a publication.
+    assert!(Notification::decode_published(&notification.encode()).is_err());
+    assert!(Notification::decode(&notification.encode_published(b"t")).is_err());
 }

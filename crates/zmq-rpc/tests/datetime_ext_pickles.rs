@@ -234,3 +234,193 @@ fn random_pickles_never_panic() {
         }
     }
 }
+
+#[test]
+fn edge_values_round_trip() {
+    let first = Date::new(1, 1, 1).unwrap();
+    let last = Date::new(9999, 12, 31).unwrap();
+    for date in [first, last] {
+        assert_eq!(load::<Date>(127, payload_of(&date).1).unwrap(), date);
+    }
+    let limit = |micros: i64, name: Option<&str>| TimeZone {
+        offset: TimeDelta::from_microseconds(micros),
+        name: name.map(str::to_owned),
+    };
+    let day = 86_400_000_000i64;
+    for (date, zone) in [
+        (first, Some(TimeZone::utc())),
+        (first, Some(limit(-(day - 1), None))),
+        (last, Some(limit(day - 1, Some("almost a day")))),
+        (
+            last,
+            Some(limit(5 * 3_600_000_000 + 30 * 60_000_000, Some("IST"))),
+        ),
+        (last, None),
+    ] {
+        let mut time = Time::new(23, 59, 59, 999_999).unwrap();
+        time.fold = true;
+        time.tzinfo = zone;
+        let moment = DateTime { date, time };
+        assert_eq!(
+            load::<DateTime>(126, payload_of(&moment).1).unwrap(),
+            moment
+        );
+    }
+    // Python's timedelta limits: days in -999999999..=999999999.
+    for delta in [
+        TimeDelta {
+            days: -999_999_999,
+            seconds: 0,
+            microseconds: 0,
+        },
+        TimeDelta {
+            days: 999_999_999,
+            seconds: 86_399,
+            microseconds: 999_999,
+        },
+        TimeDelta::from_microseconds(-1),
+    ] {
+        assert_eq!(load::<TimeDelta>(124, payload_of(&delta).1).unwrap(), delta);
+    }
+    let beyond = TimeDelta {
+        days: 1_000_000_000,
+        seconds: 0,
+        microseconds: 0,
+    };
+    // Out of Python's range: refused when encoding (a Python peer would
+    // fail to load it) and when decoding.
+    assert!(to_value(&beyond).is_err());
+    let mut pickle = hex("80 04");
+    pickle.extend(short_str("datetime"));
+    pickle.extend(short_str("timedelta"));
+    pickle.extend(hex("93 4a 00ca9a3b 4b 00 4b 00 87 52 2e")); // (1000000000, 0, 0)
+    assert!(load::<TimeDelta>(124, pickle).is_err());
+    // A zone offset of a whole day is out of range.
+    let whole_day = limit(day, None);
+    assert!(
+        to_value(&whole_day).is_err() || load::<TimeZone>(123, payload_of(&whole_day).1).is_err()
+    );
+}
+
+#[test]
+fn huge_lengths_and_unknown_opcodes_are_refused() {
+    let refused = |payload: Vec<u8>| assert!(load::<Date>(127, payload).is_err());
+    // BINUNICODE and BINBYTES claiming 4 GiB, LONG1 claiming 255 bytes.
+    refused(hex("80 04 58 ffffffff 41"));
+    refused(hex("80 04 42 ffffffff 41"));
+    refused(hex("80 04 8a ff 01"));
+    // LONG_BINGET of a memo entry that was never stored.
+    refused(hex("80 04 6a ffffffff 2e"));
+    // Opcodes outside the subset: BUILD, INST, OBJ, NEWOBJ, EXT1, a dict.
+    for opcode in [0x62u8, 0x69, 0x6f, 0x81, 0x82, 0x7d] {
+        refused(vec![0x80, 0x04, opcode, 0x2e]);
+    }
+    // An empty payload, a lone PROTO, a payload over the size limit.
+    refused(Vec::new());
+    refused(hex("80 04"));
+    let mut long = hex("80 04");
+    long.extend(std::iter::repeat_n(0x4e, 10_000)); // NONE, many times
+    long.push(0x2e);
+    refused(long);
+}
+
+#[cfg(feature = "chrono")]
+#[test]
+fn chrono_types_convert_with_their_limits() {
+    use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
+    use zmq_rpc::datetime::OutOfRange;
+
+    for (year, month, day) in [(1, 1, 1), (2024, 2, 29), (9999, 12, 31)] {
+        let naive = NaiveDate::from_ymd_opt(year, month, day).unwrap();
+        let date = Date::try_from(naive).unwrap();
+        assert_eq!(NaiveDate::try_from(date).unwrap(), naive);
+    }
+    for year in [0, 10_000, -5] {
+        assert!(Date::try_from(NaiveDate::from_ymd_opt(year, 1, 1).unwrap()).is_err());
+    }
+    assert!(NaiveDate::try_from(Date::new(2023, 2, 31).unwrap()).is_err());
+
+    // Nanoseconds truncate to microseconds; a leap second has no Python form.
+    let time = Time::try_from(NaiveTime::from_hms_nano_opt(1, 2, 3, 456_789_999).unwrap()).unwrap();
+    assert_eq!(time, Time::new(1, 2, 3, 456_789).unwrap());
+    assert_eq!(
+        NaiveTime::try_from(&time).unwrap(),
+        NaiveTime::from_hms_micro_opt(1, 2, 3, 456_789).unwrap()
+    );
+    assert!(
+        Time::try_from(NaiveTime::from_hms_nano_opt(23, 59, 59, 1_500_000_000).unwrap()).is_err()
+    );
+
+    // Aware datetimes keep their offset and go over the wire as Python's.
+    for seconds in [0, 5 * 3600 + 1800, -(86_400 - 1), 86_400 - 1] {
+        let offset = FixedOffset::east_opt(seconds).unwrap();
+        let moment = offset.with_ymd_and_hms(2014, 3, 21, 8, 30, 15).unwrap();
+        let wire = DateTime::try_from(moment).unwrap();
+        assert_eq!(
+            wire.time
+                .tzinfo
+                .as_ref()
+                .unwrap()
+                .offset
+                .total_microseconds(),
+            i128::from(seconds) * 1_000_000
+        );
+        let back: DateTime = load(126, payload_of(&wire).1).unwrap();
+        assert_eq!(
+            chrono::DateTime::<FixedOffset>::try_from(&back).unwrap(),
+            moment
+        );
+    }
+    let naive = DateTime {
+        date: Date::new(2014, 3, 21).unwrap(),
+        time: Time::new(8, 30, 0, 0).unwrap(),
+    };
+    assert_eq!(
+        chrono::DateTime::<FixedOffset>::try_from(&naive),
+        Err(OutOfRange("a naive datetime as an aware one"))
+    );
+    assert_eq!(
+        chrono::NaiveDateTime::try_from(&naive).unwrap(),
+        NaiveDate::from_ymd_opt(2014, 3, 21)
+            .unwrap()
+            .and_hms_opt(8, 30, 0)
+            .unwrap()
+    );
+    // fold and zone names have no chrono form: dropped.
+    let mut folded = naive.clone();
+    folded.time.fold = true;
+    folded.time.tzinfo = Some(TimeZone {
+        offset: TimeDelta::from_microseconds(3_600_000_000),
+        name: Some("CET".to_owned()),
+    });
+    let converted = chrono::DateTime::<FixedOffset>::try_from(&folded).unwrap();
+    let again = DateTime::try_from(converted).unwrap();
+    assert!(!again.time.fold);
+    assert_eq!(again.time.tzinfo.unwrap().name, None);
+    // Offsets with microseconds (Python allows them) do not fit FixedOffset.
+    let odd = TimeZone {
+        offset: TimeDelta::from_microseconds(1),
+        name: None,
+    };
+    assert!(FixedOffset::try_from(&odd).is_err());
+
+    // Deltas: negative ones, and both ranges.
+    for micros in [
+        -1,
+        -86_400_000_000 + 5,
+        86_399_999_999,
+        i64::from(i32::MAX) * 7,
+    ] {
+        let chrono_delta = chrono::TimeDelta::microseconds(micros);
+        let delta = TimeDelta::try_from(chrono_delta).unwrap();
+        assert_eq!(delta, TimeDelta::from_microseconds(micros));
+        assert_eq!(chrono::TimeDelta::try_from(delta).unwrap(), chrono_delta);
+    }
+    assert!(TimeDelta::try_from(chrono::TimeDelta::days(1_000_000_000)).is_err());
+    let python_max = TimeDelta {
+        days: 999_999_999,
+        seconds: 0,
+        microseconds: 0,
+    };
+    assert!(chrono::TimeDelta::try_from(python_max).is_err());
+}

@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 
 use serde::Deserialize;
-use zmq_rpc::codec::{Reply, Request};
+use zmq_rpc::codec::{Notification, Reply, Request};
 use zmq_rpc::handlers::sync_method;
 use zmq_rpc::msgpack::{decode_value, encode_value};
 use zmq_rpc::rmpv::Value;
@@ -101,6 +101,8 @@ fn random_bytes_never_panic_any_decoder() {
             })
             .collect();
         let _ = Request::decode(&frames);
+        let _ = Notification::decode(&frames);
+        let _ = Notification::decode_published(&frames);
         let _ = Reply::decode(&frames);
         if let Ok(reply) = Reply::decode(&frames) {
             if let Some(Ok(body)) = reply.error_body() {

@@ -1,6 +1,7 @@
 //! The log lines of the spec's logging contract, under the target
 //! `aiozmq.rpc`: method errors with `log_exceptions` (and exclusions),
-//! malformed messages, unknown and late reply ids.
+//! malformed messages, unknown and late reply ids; pipeline and pub-sub
+//! results, lookup and binding errors.
 
 mod support;
 
@@ -12,7 +13,10 @@ use support::{runtime_for, sleep_ms, test_handlers};
 use zmq_core::{Socket, SocketType};
 use zmq_rpc::codec::{Reply, Request};
 use zmq_rpc::wire::{ReplyHeader, SenderPrefix};
-use zmq_rpc::{CallError, LOG_TARGET, connect_rpc, serve_rpc};
+use zmq_rpc::{
+    CallError, LOG_TARGET, connect_pipeline, connect_pubsub, connect_rpc, serve_pipeline,
+    serve_pubsub, serve_rpc,
+};
 use zmq_test_support::{Rt, Transport, WAIT, within};
 
 struct Capture {
@@ -154,6 +158,98 @@ fn client_logs_unknown_ids_and_drops_late_replies_quietly() {
         })
         .await?;
         client.close();
+        Ok(())
+    });
+}
+
+#[test]
+fn pipeline_and_pubsub_servers_log_what_they_cannot_answer() {
+    install();
+    zmq_test_support::run(Rt::Smol, |rt| async move {
+        // Without log_exceptions: results, lookup and binding errors and
+        // malformed messages are logged; other method errors only at DEBUG.
+        let quiet = serve_pipeline(test_handlers())
+            .bind(Transport::Tcp.endpoint())
+            .start(runtime_for(rt))?;
+        let client = connect_pipeline().connect(&quiet.endpoints()[0]).start()?;
+        client.notify("echo").arg("returned-marker").await?;
+        client.notify("missing-marker").await?;
+        client.notify("add").kwarg("bogus_marker", 1).await?;
+        client
+            .notify("fail")
+            .arg("value")
+            .arg("quiet-marker")
+            .await?;
+        eventually("not None warning", || {
+            lines(Level::Warn, "returned not None")
+                == vec!["Pipeline handler \"echo\" returned not None"]
+        })
+        .await?;
+        eventually("not found", || {
+            lines(Level::Error, "missing-marker")
+                == vec!["Call to \"missing-marker\" caused error: NotFoundError('missing-marker')"]
+        })
+        .await?;
+        eventually("parameters", || {
+            lines(Level::Error, "bogus_marker")
+                .iter()
+                .any(|line| line.starts_with("Call to \"add\" caused error: ParametersError("))
+        })
+        .await?;
+        eventually("other errors at debug", || {
+            lines(Level::Debug, "quiet-marker")
+                == vec!["Call to \"fail\" caused error: ValueError('quiet-marker')"]
+        })
+        .await?;
+        assert!(lines(Level::Error, "quiet-marker").is_empty());
+        let push = Socket::new(SocketType::PUSH)?;
+        push.connect(&quiet.endpoints()[0])?;
+        push.send(["pipeline-junk-marker", "x"]).await?;
+        eventually("Cannot unpack", || {
+            lines(Level::Error, "pipeline-junk-marker")
+                .iter()
+                .any(|line| line.starts_with("Cannot unpack"))
+        })
+        .await?;
+
+        // With log_exceptions, and the pub-sub wording.
+        let loud = serve_pubsub(test_handlers())
+            .subscribe("")
+            .log_exceptions(true)
+            .bind(Transport::Tcp.endpoint())
+            .start(runtime_for(rt))?;
+        let publisher = connect_pubsub().connect(&loud.endpoints()[0]).start()?;
+        within(WAIT, "subscription handshake", async {
+            while lines(Level::Warn, "PubSub handler").is_empty() {
+                publisher.publish("").notify("echo").arg(1).await?;
+                sleep_ms(10).await;
+            }
+            Ok::<_, zmq_rpc::NotifyError>(())
+        })
+        .await??;
+        assert!(
+            lines(Level::Warn, "PubSub handler")
+                .iter()
+                .all(|line| line == "PubSub handler \"echo\" returned not None")
+        );
+        publisher
+            .publish("any")
+            .notify("fail")
+            .arg("value")
+            .arg("loud-marker")
+            .await?;
+        eventually("log_exceptions", || {
+            lines(Level::Error, "loud-marker")
+                == vec![
+                    "An exception ValueError('loud-marker') from method \"fail\" call occurred.\n\
+                     args = ('value', 'loud-marker')\nkwargs = {}\n",
+                ]
+        })
+        .await?;
+        client.close();
+        publisher.close();
+        quiet.close();
+        loud.close();
         Ok(())
     });
 }

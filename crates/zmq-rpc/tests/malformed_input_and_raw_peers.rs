@@ -136,6 +136,42 @@ on_every_executor! {
         Ok(())
     }
 
+    async fn a_pickle_outside_the_allow_list_fails_the_call_and_serving_goes_on(rt) {
+        use zmq_rpc::datetime::Date;
+        use zmq_rpc::msgpack::encode_value;
+
+        let handlers = zmq_rpc::Handlers::new()
+            .method("day", |date: Date| Ok::<_, std::convert::Infallible>(date.day));
+        let server = serve_rpc(handlers).bind(Transport::Tcp.endpoint()).start(runtime_for(rt))?;
+        let dealer = Socket::new(SocketType::DEALER)?;
+        dealer.connect(&server.endpoints()[0])?;
+        // os.system('echo pwned') as aiozmq would unpickle (and run) it.
+        let evil = b"cos\nsystem\n(S'echo pwned'\ntR.".to_vec();
+        let good = Date::new(2014, 3, 21).unwrap();
+        let good = zmq_rpc::msgpack::to_value(&good)?;
+        for (id, payload, code) in [
+            (1u32, evil.clone(), 127i8),
+            (2, evil, 126),
+            (3, vec![0x80, 0x04, 0x58, 0xff, 0xff, 0xff, 0xff], 127),
+        ] {
+            let args = encode_value(&Value::Array(vec![Value::Ext(code, payload)]));
+            dealer.send(request_frames(id, b"day", &args, b"\x80")).await?;
+            let reply = within(WAIT, "parameters error", dealer.recv()).await??;
+            let reply = Reply::decode(&reply.to_vecs())?;
+            assert_eq!(reply.header.request_id, id);
+            let body = reply.error_body().expect("an error reply")?;
+            assert_eq!(body.exc_type, "aiozmq.rpc.base.ParametersError");
+        }
+        let args = encode_value(&Value::Array(vec![good]));
+        dealer.send(request_frames(4, b"day", &args, b"\x80")).await?;
+        let reply = within(WAIT, "the good call", dealer.recv()).await??;
+        let reply = Reply::decode(&reply.to_vecs())?;
+        assert_eq!((reply.header.request_id, reply.header.is_error), (4, false));
+        assert_eq!(reply.body, Value::from(21));
+        server.close();
+        Ok(())
+    }
+
     async fn envelopes_are_echoed_so_req_clients_work(rt) {
         let server = serve_rpc(test_handlers())
             .bind(Transport::Ipc.endpoint())
