@@ -15,6 +15,10 @@
 //!   an existing `zmq::Context`; never terminated on an executor thread.
 //! - [`Error`]: one error type that keeps libzmq's errno and converts into
 //!   `std::io::Error`; [`SendError`] gives the unsent message back.
+//! - [`capabilities()`]: what the linked libzmq supports (version, CURVE,
+//!   the DRAFT API, transports). The workspace builds libzmq 4.3.5 with
+//!   CURVE and DRAFT, so CURVE keys and
+//!   [`Socket::set_in_batch_size`]/[`Socket::set_out_batch_size`] work.
 //! - [`runtime::Runtime`]: the seam through which upper layers ask an
 //!   executor adapter for spawning and timers.
 //!
@@ -69,6 +73,7 @@
 //! | `getsockopt` / `setsockopt` | typed accessors, or [`Socket::with_raw`] |
 //! | `ZmqError` with errno | [`Error`] with [`Error::errno`] |
 
+mod capabilities;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod context;
@@ -79,6 +84,7 @@ mod readiness;
 pub mod runtime;
 mod socket;
 
+pub use capabilities::{Capabilities, capabilities};
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use message::{Frame, Multipart};
