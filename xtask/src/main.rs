@@ -264,7 +264,7 @@ fn secs(d: Duration) -> String {
 
 fn run_step(ctx: &Ctx, step: Step) -> Result<()> {
     match step {
-        Step::Fmt => run(ctx.cargo(&["fmt", "--all", "--check"])),
+        Step::Fmt => step_fmt(ctx),
         Step::Clippy => run(ctx.cargo(&[
             "clippy",
             "--workspace",
@@ -277,6 +277,23 @@ fn run_step(ctx: &Ctx, step: Step) -> Result<()> {
         Step::Doc => step_doc(ctx),
         Step::Examples => step_examples(ctx),
     }
+}
+
+/// Packages under the root that are not workspace members (see `exclude`
+/// in the root Cargo.toml), so `cargo fmt --all` does not see them.
+const NON_MEMBER_SOURCES: &[&str] = &[
+    "crates/zeromq-src-patched/build.rs",
+    "crates/zeromq-src-patched/src/lib.rs",
+];
+
+fn step_fmt(ctx: &Ctx) -> Result<()> {
+    run(ctx.cargo(&["fmt", "--all", "--check"]))?;
+    let mut rustfmt = Command::new("rustfmt");
+    rustfmt
+        .args(["--check", "--edition", "2024"])
+        .args(NON_MEMBER_SOURCES)
+        .current_dir(&ctx.root);
+    run(rustfmt)
 }
 
 fn step_test(ctx: &Ctx) -> Result<()> {

@@ -15,6 +15,10 @@
 //!   an existing `zmq::Context`; never terminated on an executor thread.
 //! - [`Error`]: one error type that keeps libzmq's errno and converts into
 //!   `std::io::Error`; [`SendError`] gives the unsent message back.
+//! - [`capabilities()`]: what the linked libzmq supports (version, CURVE,
+//!   the DRAFT API, transports). The workspace builds libzmq 4.3.5 with
+//!   CURVE and DRAFT, so CURVE keys and
+//!   [`Socket::set_in_batch_size`]/[`Socket::set_out_batch_size`] work.
 //! - [`runtime::Runtime`]: the seam through which upper layers ask an
 //!   executor adapter for spawning and timers.
 //! - The socket monitor: [`Socket::enable_monitor`] and
@@ -76,6 +80,7 @@
 //! | `enable_monitor()` / `disable_monitor()`, `SocketEvent` | [`Socket::enable_monitor`] / [`Socket::disable_monitor`], [`SocketEvent`] |
 //! | `create_zmq_connection`, `ZmqTransport`, `ZmqProtocol` | [`create_zmq_connection`], [`ZmqTransport`], [`ZmqProtocol`] |
 
+mod capabilities;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod context;
@@ -91,6 +96,7 @@ pub mod runtime;
 mod socket;
 pub mod transport;
 
+pub use capabilities::{Capabilities, capabilities};
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use message::{Frame, Multipart, ReleaseTracker};

@@ -1,10 +1,17 @@
 //! Typed socket options: the ones users reach for. Everything else is one
 //! [`Socket::with_raw`] away.
 
+use std::ffi::c_int;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::socket::Socket;
+use crate::socket::{Socket, last_error};
+
+/// `ZMQ_IN_BATCH_SIZE` from libzmq's DRAFT API (`zmq.h`, libzmq 4.3.5); the
+/// `zmq` crate has no constant for it.
+const ZMQ_IN_BATCH_SIZE: c_int = 101;
+/// `ZMQ_OUT_BATCH_SIZE` from libzmq's DRAFT API.
+const ZMQ_OUT_BATCH_SIZE: c_int = 102;
 
 /// Plain integer and boolean options map one to one onto libzmq's.
 macro_rules! plain_options {
@@ -346,18 +353,17 @@ impl Socket {
     }
 
     /// `ZMQ_CURVE_SERVER`: act as the server of the CURVE mechanism (needs a
-    /// libzmq built with CURVE; without it this is an `EINVAL` error).
+    /// libzmq built with CURVE, as this workspace's is; without it this is
+    /// an `EINVAL` error).
     ///
     /// # Examples
     ///
     /// ```
     /// let socket = zmq_core::Socket::new(zmq_core::SocketType::ROUTER)?;
-    /// if zmq_core::zmq::has("curve") == Some(true) {
-    ///     socket.set_curve_server(true)?;
-    ///     assert!(socket.curve_server()?);
-    /// } else {
-    ///     assert!(socket.set_curve_server(true).is_err());
-    /// }
+    /// assert!(zmq_core::capabilities().curve);
+    /// socket.set_curve_server(true)?;
+    /// assert!(socket.curve_server()?);
+    /// assert_eq!(socket.mechanism()?, zmq_core::zmq::Mechanism::ZMQ_CURVE);
     /// # Ok::<(), zmq_core::Error>(())
     /// ```
     pub fn curve_server(&self) -> Result<bool> {
@@ -376,10 +382,8 @@ impl Socket {
     ///
     /// ```
     /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
-    /// if zmq_core::zmq::has("curve") == Some(true) {
-    ///     socket.set_curve_public_key(&[7u8; 32])?;
-    ///     assert_eq!(socket.curve_public_key()?, [7u8; 32]);
-    /// }
+    /// socket.set_curve_public_key(&[7u8; 32])?;
+    /// assert_eq!(socket.curve_public_key()?, [7u8; 32]);
     /// # Ok::<(), zmq_core::Error>(())
     /// ```
     pub fn curve_public_key(&self) -> Result<Vec<u8>> {
@@ -398,6 +402,9 @@ impl Socket {
     ///
     /// ```
     /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// let keys = zmq_core::zmq::CurveKeyPair::new()?;
+    /// socket.set_curve_secret_key(&keys.secret_key)?;
+    /// assert_eq!(socket.curve_secret_key()?, keys.secret_key);
     /// assert!(socket.set_curve_secret_key(b"too short").is_err());
     /// # Ok::<(), zmq_core::Error>(())
     /// ```
@@ -417,7 +424,10 @@ impl Socket {
     /// # Examples
     ///
     /// ```
+    /// let server_keys = zmq_core::zmq::CurveKeyPair::new()?;
     /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// socket.set_curve_server_key(&server_keys.public_key)?;
+    /// assert_eq!(socket.curve_server_key()?, server_keys.public_key);
     /// assert!(socket.set_curve_server_key(&[0u8; 31]).is_err());
     /// # Ok::<(), zmq_core::Error>(())
     /// ```
@@ -429,6 +439,117 @@ impl Socket {
     pub fn set_curve_server_key(&self, key: &[u8]) -> Result<()> {
         let key = check_curve_key("ZMQ_CURVE_SERVERKEY", key)?;
         Ok(self.with_raw(|raw| raw.set_curve_serverkey(key))??)
+    }
+}
+
+impl Socket {
+    /// `ZMQ_IN_BATCH_SIZE` (DRAFT API): how many bytes libzmq's I/O thread
+    /// reads from a connection in one system call (8192 by default).
+    ///
+    /// Raising it (to 256 KiB, say) raises the throughput of a busy tcp or
+    /// ipc connection several times. Takes effect for connections made
+    /// afterwards. Needs a libzmq built with the DRAFT API (this
+    /// workspace's build is; see [`capabilities`](crate::capabilities())),
+    /// otherwise libzmq refuses it with `EINVAL`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::PULL)?;
+    /// assert_eq!(socket.in_batch_size()?, 8192);
+    /// socket.set_in_batch_size(256 * 1024)?;
+    /// assert_eq!(socket.in_batch_size()?, 256 * 1024);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn in_batch_size(&self) -> Result<usize> {
+        self.batch_size(ZMQ_IN_BATCH_SIZE)
+    }
+
+    /// Sets the value [`in_batch_size`](Socket::in_batch_size) reads. Zero
+    /// is refused (`EINVAL`), and so is more than `i32::MAX`.
+    pub fn set_in_batch_size(&self, bytes: usize) -> Result<()> {
+        self.set_batch_size(ZMQ_IN_BATCH_SIZE, "ZMQ_IN_BATCH_SIZE", bytes)
+    }
+
+    /// `ZMQ_OUT_BATCH_SIZE` (DRAFT API): how many bytes libzmq's I/O thread
+    /// encodes and writes to a connection in one system call (8192 by
+    /// default). See [`in_batch_size`](Socket::in_batch_size).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::PUSH)?;
+    /// assert_eq!(socket.out_batch_size()?, 8192);
+    /// socket.set_out_batch_size(256 * 1024)?;
+    /// assert_eq!(socket.out_batch_size()?, 256 * 1024);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn out_batch_size(&self) -> Result<usize> {
+        self.batch_size(ZMQ_OUT_BATCH_SIZE)
+    }
+
+    /// Sets the value [`out_batch_size`](Socket::out_batch_size) reads.
+    /// Zero is refused (`EINVAL`), and so is more than `i32::MAX`.
+    pub fn set_out_batch_size(&self, bytes: usize) -> Result<()> {
+        self.set_batch_size(ZMQ_OUT_BATCH_SIZE, "ZMQ_OUT_BATCH_SIZE", bytes)
+    }
+
+    fn batch_size(&self, option: c_int) -> Result<usize> {
+        let value = self.get_int_option(option)?;
+        // libzmq only ever stores a positive batch size.
+        Ok(usize::try_from(value).unwrap_or(0))
+    }
+
+    fn set_batch_size(&self, option: c_int, name: &'static str, bytes: usize) -> Result<()> {
+        let value = c_int::try_from(bytes).map_err(|_| Error::InvalidOption {
+            option: name,
+            reason: "larger than i32::MAX bytes",
+        })?;
+        self.set_int_option(option, value)
+    }
+
+    /// `zmq_getsockopt` of an `int` option the `zmq` crate does not wrap.
+    fn get_int_option(&self, option: c_int) -> Result<c_int> {
+        self.with_raw_mut(|raw| {
+            let mut value: c_int = 0;
+            let mut size = size_of::<c_int>();
+            // SAFETY: `raw` is an open socket and we hold its lock (inside
+            // `with_raw_mut`); `value` and `size` are live locals, and `size`
+            // tells libzmq that the buffer holds exactly one `int`.
+            let rc = unsafe {
+                zmq_sys::zmq_getsockopt(
+                    raw.as_mut_ptr(),
+                    option,
+                    (&raw mut value).cast(),
+                    &raw mut size,
+                )
+            };
+            if rc == 0 {
+                Ok(value)
+            } else {
+                Err(last_error())
+            }
+        })?
+        .map_err(Error::from)
+    }
+
+    /// `zmq_setsockopt` of an `int` option the `zmq` crate does not wrap.
+    fn set_int_option(&self, option: c_int, value: c_int) -> Result<()> {
+        self.with_raw_mut(|raw| {
+            // SAFETY: `raw` is an open socket and we hold its lock (inside
+            // `with_raw_mut`); libzmq reads `size_of::<c_int>()` bytes from
+            // `value`, a live local, and keeps no pointer to it.
+            let rc = unsafe {
+                zmq_sys::zmq_setsockopt(
+                    raw.as_mut_ptr(),
+                    option,
+                    (&raw const value).cast(),
+                    size_of::<c_int>(),
+                )
+            };
+            if rc == 0 { Ok(()) } else { Err(last_error()) }
+        })?
+        .map_err(Error::from)
     }
 }
 

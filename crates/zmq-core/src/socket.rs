@@ -615,6 +615,12 @@ impl Socket {
         self.core.with_raw(|raw| f(raw))
     }
 
+    /// [`with_raw`](Socket::with_raw) with the mutable access that raw
+    /// libzmq calls need (`zmq::Socket::as_mut_ptr`).
+    pub(crate) fn with_raw_mut<T>(&self, f: impl FnOnce(&mut zmq::Socket) -> T) -> Result<T> {
+        self.core.with_raw(f)
+    }
+
     fn tracked(&self) -> MutexGuard<'_, Tracked> {
         self.tracked.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -849,7 +855,7 @@ pub(crate) fn send_multipart(
 }
 
 /// The error of the libzmq call that just failed on this thread.
-fn last_error() -> zmq::Error {
+pub(crate) fn last_error() -> zmq::Error {
     // SAFETY: zmq_errno only reads the calling thread's errno.
     zmq::Error::from_raw(unsafe { zmq_sys::zmq_errno() })
 }
