@@ -12,6 +12,8 @@ import math
 import sys
 import threading
 
+import msgpack
+
 
 class CustomError(Exception):
     """An application error whose wire name is ``interop.CustomError``."""
@@ -103,6 +105,8 @@ MSGPACK_VALUES = [
     ("map str and bin keys", {"a": 1, b"k": 2, "\u00e9": b"\x00"}),
     ("map nested", {"outer": {"inner": {b"bin": (1, 2)}, "list": ({"k": None},)}}),
     ("map 20 entries (map16)", {f"k{i}": i for i in range(20)}),
+    ("ext unknown code passes through", msgpack.ExtType(5, b"xy")),
+    ("ext msgpack Timestamp (-1) passes through", msgpack.Timestamp(1700000000, 123)),
 ]
 
 UTC = datetime.timezone.utc

@@ -67,6 +67,45 @@ ANSWERED_WITH_PARAMETERS_ERROR = [
 ]
 
 
+def req_client(ctx, endpoint):
+    """A plain REQ client works: its empty delimiter is the envelope."""
+    sock = ctx.socket(zmq.REQ)
+    sock.linger = 0
+    sock.connect(endpoint)
+    try:
+        sock.send_multipart(request(7))
+        request_id, is_error, body = recv(sock, "the REQ call")
+        if (request_id, is_error, body) != (7, False, 3):
+            raise AssertionError(f"got #{request_id} error={is_error} {body!r}")
+    finally:
+        sock.close()
+
+
+def dealer_extra_empty_frame(ctx, endpoint):
+    """A leading empty frame from a DEALER comes back in front of the reply."""
+    sock = ctx.socket(zmq.DEALER)
+    sock.linger = 0
+    sock.connect(endpoint)
+    try:
+        sock.send_multipart([b"", b"hop"] + request(8))
+        if not sock.poll(WAIT_MS):
+            raise AssertionError(f"no reply within {WAIT_MS} ms")
+        frames = sock.recv_multipart()
+        if frames[:2] != [b"", b"hop"]:
+            raise AssertionError(f"envelope not echoed: {frames!r:.200}")
+        request_id, is_error, body = parse_reply(frames[2:])
+        if (request_id, is_error, body) != (8, False, 3):
+            raise AssertionError(f"got #{request_id} error={is_error} {body!r}")
+    finally:
+        sock.close()
+
+
+ENVELOPE_CASES = [
+    ("plain REQ client", req_client),
+    ("extra leading frames echoed", dealer_extra_empty_frame),
+]
+
+
 def main():
     endpoint = sys.argv[1]
     wanted = sys.argv[2] if len(sys.argv) > 2 else ""
@@ -111,6 +150,18 @@ def main():
         else:
             passed += 1
             print(f"PASS malformed.{name}", flush=True)
+    # Envelopes: the server echoes every frame before the last four.
+    for name, run in ENVELOPE_CASES:
+        if wanted not in name:
+            continue
+        total += 1
+        try:
+            run(ctx, endpoint)
+        except AssertionError as error:
+            print(f"FAIL envelope.{name}: {error}", flush=True)
+        else:
+            passed += 1
+            print(f"PASS envelope.{name}", flush=True)
     sock.close()
     ctx.term()
     print(f"DONE {passed}/{total}", flush=True)

@@ -139,6 +139,13 @@ for _kind, _cls in [
     builtin_case(_kind, _cls)
 
 
+@case("names.non-ASCII unknown name -> NotFoundError")
+async def _(ctx):
+    name = "\u00fcn\u00efc\u00f6de.\u65e5\u672c"
+    call = getattr(getattr(ctx.client.call, "\u00fcn\u00efc\u00f6de"), "\u65e5\u672c")
+    await expect_error(call(), aiozmq.rpc.NotFoundError, (name,))
+
+
 @case("errors.custom through an error table")
 async def _(ctx):
     await expect_error(ctx.custom.call.fail("CustomError", "mine"), CustomError, ("mine",))
@@ -163,6 +170,21 @@ async def _(ctx):
     fast = await ctx.client.call.add(1, 1)
     check(fast == 2 and not slow.done(), "add was not answered while sleep(0.5) was pending")
     check(await slow == 0.5, "sleep(0.5) did not return 0.5")
+
+
+@case("async.200 concurrent calls matched by id")
+async def _(ctx):
+    results = await asyncio.gather(*(ctx.client.call.add(i, b=i) for i in range(200)))
+    check(list(results) == [2 * i for i in range(200)], "replies were mismatched")
+
+
+@case("ids.request id wraps from 0xFFFFFFFF to 0")
+async def _(ctx):
+    # aiozmq's own counter (test_overflow_client_counter does the same).
+    ctx.client._proto.counter = 0xFFFFFFFE
+    for n in range(4):
+        check(await ctx.client.call.add(n, 1) == n + 1, f"call {n} around the wrap")
+    check(ctx.client._proto.counter == 2, f"counter is {ctx.client._proto.counter}")
 
 
 @case("timeout.client timeout and recovery")

@@ -39,6 +39,8 @@ impl std::error::Error for CustomError {}
 struct Clients {
     plain: RpcClient,
     custom: RpcClient,
+    /// Its next request ids are 0xFFFFFFFE, 0xFFFFFFFF, 0, 1.
+    wrapping: RpcClient,
 }
 
 fn msgpack_values() -> Vec<(String, Value)> {
@@ -171,6 +173,15 @@ fn msgpack_values() -> Vec<(String, Value)> {
                     .map(|i| (Value::from(format!("k{i}")), Value::from(i)))
                     .collect(),
             ),
+        ),
+        (
+            "ext unknown code passes through".into(),
+            Value::Ext(5, b"xy".to_vec()),
+        ),
+        (
+            "ext msgpack Timestamp (-1) passes through".into(),
+            // timestamp 64: nanoseconds in the top 30 bits, seconds below.
+            Value::Ext(-1, ((123u64 << 34) | 1_700_000_000).to_be_bytes().to_vec()),
         ),
     ]);
     values
@@ -626,6 +637,23 @@ async fn run_cases(clients: &Clients) -> Vec<String> {
     record_case(f, "async.replies out of request order", outcome.await);
 
     let outcome = async {
+        let calls: Vec<_> = (0..200i64)
+            .map(|i| tokio::spawn(client.call::<i64>("add").arg(i).kwarg("b", i).into_future()))
+            .collect();
+        for (i, call) in calls.into_iter().enumerate() {
+            let sum = call
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            if sum != 2 * i as i64 {
+                return Err(format!("call {i} got {sum}"));
+            }
+        }
+        Ok(())
+    };
+    record_case(f, "async.200 concurrent calls matched by id", outcome.await);
+
+    let outcome = async {
         let started = Instant::now();
         match client
             .call::<f64>("sleep")
@@ -686,6 +714,27 @@ async fn run_cases(clients: &Clients) -> Vec<String> {
     };
     record_case(f, "record.recorded() over request-reply", outcome.await);
 
+    let outcome = async {
+        for n in 0..4i64 {
+            let sum: i64 = clients
+                .wrapping
+                .call("add")
+                .arg(n)
+                .arg(1)
+                .await
+                .map_err(|e| format!("call {n}: {e}"))?;
+            if sum != n + 1 {
+                return Err(format!("call {n} around the wrap got {sum}"));
+            }
+        }
+        Ok(())
+    };
+    record_case(
+        f,
+        "ids.request id wraps from 0xFFFFFFFF to 0",
+        outcome.await,
+    );
+
     failures
 }
 
@@ -702,12 +751,23 @@ async fn against(server: &Peer) -> Vec<String> {
         .error_table(
             ErrorTable::with_defaults().register_args::<CustomError>("interop.CustomError"),
         )
+        .start(runtime.clone())
+        .expect("a client");
+    let wrapping = connect_rpc()
+        .connect(server.endpoint())
+        .timeout(CALL_TIMEOUT)
+        .last_request_id(u32::MAX - 2)
         .start(runtime)
         .expect("a client");
-    let clients = Clients { plain, custom };
+    let clients = Clients {
+        plain,
+        custom,
+        wrapping,
+    };
     let failures = run_cases(&clients).await;
     clients.plain.close();
     clients.custom.close();
+    clients.wrapping.close();
     failures
 }
 
