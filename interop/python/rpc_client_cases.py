@@ -8,6 +8,7 @@ Exits 0 only if every case passed. Each call has its own bounded timeout.
 """
 
 import asyncio
+import logging
 import sys
 import time
 
@@ -211,9 +212,23 @@ class Ctx:
     pass
 
 
+class Collect(logging.Handler):
+    """Keeps what aiozmq logs at WARNING or above (for example CRITICAL
+    "Cannot unpack" or "Unknown answer id" for a reply it did not like)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
 async def main():
     endpoint = sys.argv[1]
     wanted = sys.argv[2] if len(sys.argv) > 2 else ""
+    collect = Collect()
+    logging.getLogger("aiozmq").addHandler(collect)
     ctx = Ctx()
     ctx.client = await aiozmq.rpc.connect_rpc(connect=endpoint, timeout=CALL_TIMEOUT)
     ctx.custom = await aiozmq.rpc.connect_rpc(
@@ -235,6 +250,14 @@ async def main():
         else:
             passed += 1
             print(f"PASS {name}", flush=True)
+    # Every reply must have been accepted silently by aiozmq's client.
+    total += 1
+    if collect.records:
+        shown = "; ".join(f"{r.levelname} {r.getMessage()[:200]}" for r in collect.records[:5])
+        print(f"FAIL logging.aiozmq client logged no warnings: {len(collect.records)} record(s): {shown}", flush=True)
+    else:
+        passed += 1
+        print("PASS logging.aiozmq client logged no warnings", flush=True)
     ctx.client.close()
     ctx.custom.close()
     await ctx.client.wait_closed()
