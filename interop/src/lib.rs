@@ -16,7 +16,7 @@
 //! also when a test panics.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -61,7 +61,10 @@ pub fn interop_env(test: &str) -> Option<InteropEnv> {
             server: server.into(),
         }),
         _ => {
-            println!(
+            // Straight to the stderr handle: libtest captures `println!` and
+            // `eprintln!` of passing tests, and a skip must be visible.
+            let _ = writeln!(
+                std::io::stderr(),
                 "{test}: skipped: run `cargo xtask interop` ({PYTHON_ENV} and {SERVER_ENV} are not set)"
             );
             None
