@@ -65,7 +65,7 @@ Commands:
           The interop suite against real Python aiozmq and pyzmq peers
           (the same as `ci --step interop`): creates or reuses the venv
           target/interop-venv from interop/python/requirements.txt, builds
-          the rpc_interop_server example and runs `cargo test -p zmq-interop`.
+          the rpc_interop_server example and runs the zmq-interop tests.
   help    Print this message
 
 Environment:
@@ -346,13 +346,10 @@ fn interop(args: &[String]) -> Result<()> {
 /// both named in the environment (without them the tests skip).
 fn step_interop(ctx: &Ctx) -> Result<()> {
     let python = ensure_interop_venv(ctx)?;
-    run(ctx.cargo(&[
-        "build",
-        "--example",
-        INTEROP_SERVER_EXAMPLE,
-        "-p",
-        EXAMPLES_PACKAGE,
-    ]))?;
+    // `--workspace` everywhere: features are unified as in the `test` step,
+    // so the libraries, the example and the test binaries it built are
+    // reused instead of being compiled again with a narrower feature set.
+    run(ctx.cargo(&["build", "--workspace", "--example", INTEROP_SERVER_EXAMPLE]))?;
     let server = target_dir(&ctx.root)
         .join("debug")
         .join("examples")
@@ -364,13 +361,35 @@ fn step_interop(ctx: &Ctx) -> Result<()> {
         bail!("the built example is not at {}", server.display());
     }
     // --no-fail-fast: one failing test binary must not hide the others' cases.
-    let mut cmd = ctx.cargo(&["test", "--no-fail-fast", "-p", INTEROP_PACKAGE]);
+    let mut cmd = ctx.cargo(&["test", "--workspace", "--no-fail-fast"]);
+    for test in interop_tests(ctx)? {
+        cmd.arg("--test").arg(test);
+    }
     cmd.env(INTEROP_PYTHON_ENV, &python)
         .env(INTEROP_SERVER_ENV, &server);
     if !ctx.test_args.is_empty() {
         cmd.arg("--").args(&ctx.test_args);
     }
     run(cmd)
+}
+
+/// The integration tests of the interop package: the file stems of
+/// `interop/tests/*.rs` (cargo's own test target discovery).
+fn interop_tests(ctx: &Ctx) -> Result<Vec<String>> {
+    let dir = ctx.root.join("interop").join("tests");
+    let mut names = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let is_rust = path.extension().is_some_and(|ext| ext == "rs");
+        if let (true, Some(stem)) = (is_rust, path.file_stem().and_then(|s| s.to_str())) {
+            names.push(stem.to_owned());
+        }
+    }
+    names.sort();
+    if names.is_empty() {
+        bail!("no tests in {} ({INTEROP_PACKAGE})", dir.display());
+    }
+    Ok(names)
 }
 
 /// The venv's Python, creating the venv under the target directory (or
