@@ -3,14 +3,17 @@
 //! Run it through the cargo alias defined in `.cargo/config.toml`:
 //!
 //! ```text
-//! cargo xtask ci                     # fmt, clippy, test, doc, examples
+//! cargo xtask ci                     # fmt, clippy, test, interop, doc, examples
 //! cargo xtask ci --step clippy       # just one step
 //! cargo xtask ci -- --nocapture      # extra arguments for the test harness
+//! cargo xtask interop                # the Python interop suite alone
 //! cargo xtask help
 //! ```
 //!
 //! Only `std` and `anyhow` are used so that the tool builds fast and needs
-//! nothing beyond the Rust toolchain.
+//! nothing beyond the Rust toolchain. The `interop` step also needs a
+//! Python 3 (3.8 to 3.13, with `venv`) and the package registry (PyPI) to
+//! create `target/interop-venv` the first time.
 
 use std::env;
 use std::ffi::OsString;
@@ -30,6 +33,22 @@ const TIMEOUT_ENV: &str = "XTASK_EXAMPLE_TIMEOUT_SECS";
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// The package whose `[[example]]` targets the `examples` step runs.
 const EXAMPLES_PACKAGE: &str = "zmq-examples";
+/// The package holding the interop tests.
+const INTEROP_PACKAGE: &str = "zmq-interop";
+/// The example the interop tests run as the Rust RPC server.
+const INTEROP_SERVER_EXAMPLE: &str = "rpc_interop_server";
+/// The pinned Python requirements of the interop peers (workspace-relative).
+const INTEROP_REQUIREMENTS: &str = "interop/python/requirements.txt";
+/// The venv's directory name under the target directory.
+const INTEROP_VENV: &str = "interop-venv";
+/// The file in the venv holding the requirements it was built from.
+const INTEROP_STAMP: &str = "requirements.installed.txt";
+/// Environment variable naming the Python used to create the venv.
+const PYTHON_ENV: &str = "XTASK_PYTHON";
+/// Read by the interop tests: the venv's Python.
+const INTEROP_PYTHON_ENV: &str = "ZMQ_INTEROP_PYTHON";
+/// Read by the interop tests: the built `rpc_interop_server`.
+const INTEROP_SERVER_ENV: &str = "ZMQ_INTEROP_SERVER";
 
 const USAGE: &str = "\
 Project automation for the zmq-async workspace.
@@ -39,15 +58,22 @@ Usage: cargo xtask <COMMAND>
 Commands:
   ci [--step <STEP>] [-- <TEST-ARGS>...]
           Run the CI pipeline, stopping at the first failing step.
-          Steps, in order: fmt, clippy, test, doc, examples.
+          Steps, in order: fmt, clippy, test, interop, doc, examples.
           --step <STEP>   run only that step
           <TEST-ARGS>     passed to the test harness (cargo test -- <TEST-ARGS>)
+  interop [-- <TEST-ARGS>...]
+          The interop suite against real Python aiozmq and pyzmq peers
+          (the same as `ci --step interop`): creates or reuses the venv
+          target/interop-venv from interop/python/requirements.txt, builds
+          the rpc_interop_server example and runs the zmq-interop tests.
   help    Print this message
 
 Environment:
   CARGO                        cargo binary to use (default: cargo)
   CARGO_TARGET_DIR             where the built examples are looked up
   XTASK_EXAMPLE_TIMEOUT_SECS   time limit per example run (default: 120)
+  XTASK_PYTHON                 the Python that creates the interop venv
+                               (default: python3)
 ";
 
 fn main() -> ExitCode {
@@ -73,10 +99,11 @@ fn real_main() -> Result<()> {
             Ok(())
         }
         Some("ci") => ci(&rest),
-        // Reserved for later: `bench` and `interop` will get their own
-        // `fn bench(&[String]) -> Result<()>` / `fn interop(...)` and an arm here
-        // (and a line in USAGE once they exist).
-        Some(cmd @ ("bench" | "interop")) => bail!("`cargo xtask {cmd}` is not implemented yet"),
+        Some("interop") => interop(&rest),
+        // Reserved for later: `bench` will get its own
+        // `fn bench(&[String]) -> Result<()>` and an arm here
+        // (and a line in USAGE once it exists).
+        Some(cmd @ "bench") => bail!("`cargo xtask {cmd}` is not implemented yet"),
         Some(other) => {
             eprint!("{USAGE}");
             bail!("unknown subcommand `{other}` (see `cargo xtask help`)")
@@ -94,16 +121,18 @@ enum Step {
     Fmt,
     Clippy,
     Test,
+    Interop,
     Doc,
     Examples,
 }
 
 impl Step {
     /// All steps, in the order `ci` runs them.
-    const ALL: [Step; 5] = [
+    const ALL: [Step; 6] = [
         Step::Fmt,
         Step::Clippy,
         Step::Test,
+        Step::Interop,
         Step::Doc,
         Step::Examples,
     ];
@@ -113,6 +142,7 @@ impl Step {
             Step::Fmt => "fmt",
             Step::Clippy => "clippy",
             Step::Test => "test",
+            Step::Interop => "interop",
             Step::Doc => "doc",
             Step::Examples => "examples",
         }
@@ -274,6 +304,7 @@ fn run_step(ctx: &Ctx, step: Step) -> Result<()> {
             "warnings",
         ])),
         Step::Test => step_test(ctx),
+        Step::Interop => step_interop(ctx),
         Step::Doc => step_doc(ctx),
         Step::Examples => step_examples(ctx),
     }
@@ -302,6 +333,174 @@ fn step_test(ctx: &Ctx) -> Result<()> {
         cmd.arg("--").args(&ctx.test_args);
     }
     run(cmd)
+}
+
+// ---------------------------------------------------------------------------
+// `interop`
+// ---------------------------------------------------------------------------
+
+/// `cargo xtask interop [-- <TEST-ARGS>...]`: the `interop` step alone.
+fn interop(args: &[String]) -> Result<()> {
+    let test_args = match args.split_first() {
+        None => Vec::new(),
+        Some((first, rest)) if first == "--" => rest.to_vec(),
+        Some((other, _)) => {
+            bail!("unexpected argument `{other}` for `interop` (see `cargo xtask help`)")
+        }
+    };
+    let ctx = Ctx::new(test_args)?;
+    let started = Instant::now();
+    let result = step_interop(&ctx);
+    println!(
+        "==> interop {} ({})",
+        if result.is_ok() { "passed" } else { "FAILED" },
+        secs(started.elapsed())
+    );
+    result
+}
+
+/// Prepares the venv and the Rust server, then runs the interop tests with
+/// both named in the environment (without them the tests skip).
+fn step_interop(ctx: &Ctx) -> Result<()> {
+    let python = ensure_interop_venv(ctx)?;
+    // `--workspace` everywhere: features are unified as in the `test` step,
+    // so the libraries, the example and the test binaries it built are
+    // reused instead of being compiled again with a narrower feature set.
+    run(ctx.cargo(&["build", "--workspace", "--example", INTEROP_SERVER_EXAMPLE]))?;
+    let server = target_dir(&ctx.root)
+        .join("debug")
+        .join("examples")
+        .join(format!(
+            "{INTEROP_SERVER_EXAMPLE}{}",
+            env::consts::EXE_SUFFIX
+        ));
+    if !server.is_file() {
+        bail!("the built example is not at {}", server.display());
+    }
+    // --no-fail-fast: one failing test binary must not hide the others' cases.
+    let mut cmd = ctx.cargo(&["test", "--workspace", "--no-fail-fast"]);
+    for test in interop_tests(ctx)? {
+        cmd.arg("--test").arg(test);
+    }
+    cmd.env(INTEROP_PYTHON_ENV, &python)
+        .env(INTEROP_SERVER_ENV, &server);
+    if !ctx.test_args.is_empty() {
+        cmd.arg("--").args(&ctx.test_args);
+    }
+    run(cmd)
+}
+
+/// The integration tests of the interop package: the file stems of
+/// `interop/tests/*.rs` (cargo's own test target discovery).
+fn interop_tests(ctx: &Ctx) -> Result<Vec<String>> {
+    let dir = ctx.root.join("interop").join("tests");
+    let mut names = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let is_rust = path.extension().is_some_and(|ext| ext == "rs");
+        if let (true, Some(stem)) = (is_rust, path.file_stem().and_then(|s| s.to_str())) {
+            names.push(stem.to_owned());
+        }
+    }
+    names.sort();
+    if names.is_empty() {
+        bail!("no tests in {} ({INTEROP_PACKAGE})", dir.display());
+    }
+    Ok(names)
+}
+
+/// The venv's Python, creating the venv under the target directory (or
+/// reusing it when it was built from the same requirements file).
+fn ensure_interop_venv(ctx: &Ctx) -> Result<PathBuf> {
+    let requirements_path = ctx.root.join(INTEROP_REQUIREMENTS);
+    let requirements = fs::read_to_string(&requirements_path)
+        .with_context(|| format!("reading {}", requirements_path.display()))?;
+    let venv = target_dir(&ctx.root).join(INTEROP_VENV);
+    let python = if cfg!(windows) {
+        venv.join("Scripts").join("python.exe")
+    } else {
+        venv.join("bin").join("python")
+    };
+    let stamp = venv.join(INTEROP_STAMP);
+    if python.is_file() && fs::read_to_string(&stamp).ok().as_deref() == Some(&requirements) {
+        println!("    reusing {} (requirements unchanged)", venv.display());
+        return Ok(python);
+    }
+
+    let base = env::var_os(PYTHON_ENV).unwrap_or_else(|| "python3".into());
+    let shown = base.to_string_lossy().into_owned();
+    let probe = Command::new(&base)
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .output();
+    let version = match probe {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        Ok(out) => bail!(
+            "the interop suite needs Python 3, but `{shown}` failed ({}): {}\n\
+             install Python 3.8 to 3.13 with venv (Debian: `apt-get install python3 python3-venv`) \
+             or point {PYTHON_ENV} at one",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(err) => bail!(
+            "the interop suite needs Python 3, but `{shown}` could not be started: {err}\n\
+             install Python 3.8 to 3.13 with venv (Debian: `apt-get install python3 python3-venv`) \
+             or point {PYTHON_ENV} at one"
+        ),
+    };
+    let (major, minor) = version
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .with_context(|| format!("`{shown}` reported an unreadable version {version:?}"))?;
+    if major != 3 || !(8..=13).contains(&minor) {
+        bail!(
+            "`{shown}` is Python {version}; the interop suite needs 3.8 to 3.13 \
+             (aiozmq 1.0.0 does not import on 3.14: aio-libs/aiozmq#194); set {PYTHON_ENV}"
+        );
+    }
+
+    println!("    creating {} with Python {version}", venv.display());
+    if venv.exists() {
+        fs::remove_dir_all(&venv)
+            .with_context(|| format!("removing the stale {}", venv.display()))?;
+    }
+    let mut create = Command::new(&base);
+    create.arg("-m").arg("venv").arg(&venv);
+    run(create).with_context(|| {
+        format!(
+            "could not create the interop venv with `{shown} -m venv` \
+             (Debian: `apt-get install python3-venv`)"
+        )
+    })?;
+    let mut install = Command::new(&python);
+    install
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--timeout",
+            "60",
+            "-r",
+        ])
+        .arg(&requirements_path);
+    run(install).with_context(|| {
+        format!(
+            "pip could not install {} into the interop venv: is the package registry \
+             (PyPI, or the index pip is configured for) reachable?",
+            requirements_path.display()
+        )
+    })?;
+    let mut check = Command::new(&python);
+    check.args([
+        "-c",
+        "import aiozmq, aiozmq.rpc, msgpack, zmq; \
+         print('    aiozmq', aiozmq.__version__, '| pyzmq', zmq.__version__, \
+         '| libzmq', zmq.zmq_version(), '| msgpack', msgpack.version)",
+    ]);
+    run(check).context("the interop venv's packages do not import")?;
+    fs::write(&stamp, &requirements).with_context(|| format!("writing {}", stamp.display()))?;
+    Ok(python)
 }
 
 fn step_doc(ctx: &Ctx) -> Result<()> {
@@ -504,7 +703,17 @@ name = "not-an-example"
             parse_ci_args(&args(&["--step=fmt"])).unwrap().only,
             Some(Step::Fmt)
         );
+        assert_eq!(
+            parse_ci_args(&args(&["--step", "interop"])).unwrap().only,
+            Some(Step::Interop)
+        );
         assert!(parse_ci_args(&args(&["--step", "nope"])).is_err());
         assert!(parse_ci_args(&args(&["--bogus"])).is_err());
+    }
+
+    #[test]
+    fn interop_runs_right_after_test() {
+        let names = step_names();
+        assert_eq!(names, "fmt, clippy, test, interop, doc, examples");
     }
 }
