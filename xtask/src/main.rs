@@ -31,8 +31,6 @@ const DEFAULT_EXAMPLE_TIMEOUT_SECS: u64 = 120;
 const TIMEOUT_ENV: &str = "XTASK_EXAMPLE_TIMEOUT_SECS";
 /// How often a running example is polled for exit.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
-/// The package whose `[[example]]` targets the `examples` step runs.
-const EXAMPLES_PACKAGE: &str = "zmq-examples";
 /// The package holding the interop tests.
 const INTEROP_PACKAGE: &str = "zmq-interop";
 /// The example the interop tests run as the Rust RPC server.
@@ -535,7 +533,9 @@ fn step_examples(ctx: &Ctx) -> Result<()> {
     }
 
     let timeout = example_timeout()?;
-    run(ctx.cargo(&["build", "--examples", "-p", EXAMPLES_PACKAGE]))?;
+    // `--workspace`: the same feature unification as the test step, so the
+    // libraries it built are reused instead of compiled again.
+    run(ctx.cargo(&["build", "--workspace", "--examples"]))?;
 
     let dir = target_dir(&ctx.root).join("debug").join("examples");
     for name in &names {
