@@ -1,5 +1,5 @@
-//! The Rust side of the Python interop suite: an aiozmq.rpc-compatible
-//! request-reply server with a fixed set of handlers.
+//! The Rust side of the Python interop suite: aiozmq.rpc-compatible
+//! request-reply, pipeline and pub-sub servers with a fixed set of handlers.
 //!
 //! # Contract
 //!
@@ -7,10 +7,19 @@
 //! rpc_interop_server [ENDPOINT]        ENDPOINT defaults to tcp://127.0.0.1:*
 //! ```
 //!
-//! - Binds a request-reply RPC server (ROUTER) to `ENDPOINT`.
-//! - Prints the **bound** endpoint (the port the system chose) as the
-//!   first line on stdout, then flushes.
-//! - Serves until its **stdin closes** (EOF), then closes the server and
+//! - Binds a request-reply RPC server (ROUTER) to `ENDPOINT`, and a
+//!   pipeline server (PULL) and a pub-sub server (SUB, subscribed to `""`,
+//!   so every topic) to the same host on ports the system chooses.
+//! - Prints three lines on stdout, then flushes:
+//!
+//!   ```text
+//!   tcp://127.0.0.1:PORT1             the request-reply endpoint (bound)
+//!   pipeline tcp://127.0.0.1:PORT2    the pipeline endpoint
+//!   pubsub tcp://127.0.0.1:PORT3      the pub-sub endpoint
+//!   ```
+//!
+//!   The first line alone is the contract every interop peer shares.
+//! - Serves until its **stdin closes** (EOF), then closes the servers and
 //!   exits with status 0. Run with stdin = /dev/null it exits at once (this
 //!   is what `cargo xtask ci`'s examples step does).
 //! - Handlers, as a Python peer sees them:
@@ -25,9 +34,9 @@
 //! | `record(value)` | stores `value`, returns `None` |
 //! | `recorded()` | every stored value, in order |
 //!
-//! `record` is reachable over request-reply today; once pipeline and
-//! pub-sub services exist (issue 5) they serve `record(value)` into the
-//! same store, so `recorded()` reads back what they received.
+//! All three servers serve the same handlers into one store: `record(value)`
+//! sent as a pipeline notification or a pub-sub publication (any topic) is
+//! read back over request-reply with `recorded()`.
 //!
 //! `interop/python/rpc_server.py` is the aiozmq server with the same
 //! contract; the interop suite (`cargo xtask interop`) runs the same cases
@@ -49,7 +58,9 @@ use zmq_rpc::datetime::{
 };
 use zmq_rpc::msgpack::{from_value, to_value};
 use zmq_rpc::rmpv::Value;
-use zmq_rpc::{Builtin, BuiltinError, Handlers, WireError, serve_rpc};
+use zmq_rpc::{
+    Builtin, BuiltinError, Handlers, WireError, serve_pipeline, serve_pubsub, serve_rpc,
+};
 use zmq_runtime_tokio::TokioRuntime;
 
 /// The application error with the wire name `interop.CustomError`.
@@ -226,13 +237,30 @@ async fn main() -> Result<()> {
         .unwrap_or_else(|| "tcp://127.0.0.1:*".to_owned());
     let runtime = Arc::new(TokioRuntime::try_current()?);
     let store = Arc::new(Mutex::new(Vec::new()));
-    let server = serve_rpc(handlers(store))
+    let server = serve_rpc(handlers(Arc::clone(&store)))
         .bind(endpoint.as_str())
-        .start(runtime)
+        .start(runtime.clone())
         .with_context(|| format!("serving on {endpoint}"))?;
+    // The same host as the bound endpoint, on ports the system chooses.
+    let bound = &server.endpoints()[0];
+    let any_port = match bound.rsplit_once(':') {
+        Some((host, _port)) if bound.starts_with("tcp://") => format!("{host}:*"),
+        _ => "tcp://127.0.0.1:*".to_owned(),
+    };
+    let pipeline = serve_pipeline(handlers(Arc::clone(&store)))
+        .bind(any_port.as_str())
+        .start(runtime.clone())
+        .with_context(|| format!("serving the pipeline on {any_port}"))?;
+    let pubsub = serve_pubsub(handlers(store))
+        .subscribe("")
+        .bind(any_port.as_str())
+        .start(runtime)
+        .with_context(|| format!("serving pub-sub on {any_port}"))?;
 
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", server.endpoints()[0])?;
+    writeln!(stdout, "pipeline {}", pipeline.endpoints()[0])?;
+    writeln!(stdout, "pubsub {}", pubsub.endpoints()[0])?;
     stdout.flush()?;
     drop(stdout);
 
@@ -247,12 +275,19 @@ async fn main() -> Result<()> {
     let _ = closed_rx.await;
 
     server.close();
-    // Bounded: the server's tasks stop at the close signal.
-    if tokio::time::timeout(Duration::from_secs(5), server.wait_closed())
+    pipeline.close();
+    pubsub.close();
+    // Bounded: the servers' tasks stop at the close signal.
+    let closed = async {
+        server.wait_closed().await;
+        pipeline.wait_closed().await;
+        pubsub.wait_closed().await;
+    };
+    if tokio::time::timeout(Duration::from_secs(5), closed)
         .await
         .is_err()
     {
-        eprintln!("rpc_interop_server: the server did not close within 5 s");
+        eprintln!("rpc_interop_server: the servers did not close within 5 s");
     }
     Ok(())
 }

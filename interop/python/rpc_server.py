@@ -1,10 +1,16 @@
-"""aiozmq.rpc request-reply server with the interop handlers.
+"""aiozmq.rpc request-reply, pipeline and pub-sub servers with the interop
+handlers.
 
 Usage: python rpc_server.py [ENDPOINT]   (default tcp://127.0.0.1:*)
 
-Prints the bound endpoint as the first stdout line and serves until stdin
-closes. The handlers are the same contract as the Rust example
-`examples/rpc_interop_server.rs`:
+Prints three stdout lines and serves until stdin closes:
+
+  tcp://127.0.0.1:PORT1             request-reply (serve_rpc), bound to ENDPOINT
+  pipeline tcp://127.0.0.1:PORT2    pipeline (serve_pipeline)
+  pubsub tcp://127.0.0.1:PORT3      pub-sub (serve_pubsub, subscribe="")
+
+All three share one handler object (so one `record` store). The handlers
+are the same contract as the Rust example `examples/rpc_interop_server.rs`:
 
   add(a, b=0)              a + b
   echo(value)              value, unchanged
@@ -12,9 +18,12 @@ closes. The handlers are the same contract as the Rust example
                            RuntimeError (builtins) or interop.CustomError
   sleep(seconds)           async; returns `seconds` after sleeping
   ns.sub.echo(value)       value, unchanged
-  record(value)            stores value (request-reply here; pipeline and
-                           pub-sub services get it once they exist)
+  record(value)            stores value (over any of the three servers)
   recorded()               the stored values, in order
+
+Note: aiozmq's pipeline and pub-sub servers stop receiving for good after a
+malformed message (wire spec, section 9), so the malformed-frame cases send
+bad PUSH and PUB frames to the Rust servers only.
 """
 
 import asyncio
@@ -77,15 +86,29 @@ class Interop(aiozmq.rpc.AttrHandler):
         return self.values
 
 
+def text(endpoint):
+    return endpoint.decode() if isinstance(endpoint, bytes) else endpoint
+
+
 async def main():
     endpoint = sys.argv[1] if len(sys.argv) > 1 else "tcp://127.0.0.1:*"
     closed = stdin_closed_event(asyncio.get_running_loop())
-    server = await aiozmq.rpc.serve_rpc(Interop(), bind=endpoint)
-    (bound,) = server.transport.bindings()
+    handler = Interop()
+    server = await aiozmq.rpc.serve_rpc(handler, bind=endpoint)
+    (bound,) = map(text, server.transport.bindings())
+    any_port = bound.rsplit(":", 1)[0] + ":*" if bound.startswith("tcp://") else "tcp://127.0.0.1:*"
+    pipeline = await aiozmq.rpc.serve_pipeline(handler, bind=any_port)
+    pubsub = await aiozmq.rpc.serve_pubsub(handler, bind=any_port, subscribe="")
     announce(bound)
+    (pipeline_bound,) = map(text, pipeline.transport.bindings())
+    (pubsub_bound,) = map(text, pubsub.transport.bindings())
+    announce(f"pipeline {pipeline_bound}")
+    announce(f"pubsub {pubsub_bound}")
     await closed.wait()
-    server.close()
-    await server.wait_closed()
+    for service in (server, pipeline, pubsub):
+        service.close()
+    for service in (server, pipeline, pubsub):
+        await service.wait_closed()
 
 
 if __name__ == "__main__":
