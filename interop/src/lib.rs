@@ -24,6 +24,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use zmq_rpc::rmpv::Value;
+
 /// The Python interpreter of the interop venv (set by `cargo xtask interop`).
 pub const PYTHON_ENV: &str = "ZMQ_INTEROP_PYTHON";
 /// The built `rpc_interop_server` example (set by `cargo xtask interop`).
@@ -192,6 +194,24 @@ impl Peer {
         &self.endpoint
     }
 
+    /// Reads the pipeline and pub-sub endpoints an interop server prints
+    /// after its first line (`pipeline <ep>`, then `pubsub <ep>`).
+    pub fn notify_endpoints(&mut self) -> Result<NotifyEndpoints, String> {
+        let mut labelled = |label: &str| -> Result<String, String> {
+            let line = self.next_line(STARTUP_WAIT, &format!("its `{label} <endpoint>` line"))?;
+            match line
+                .strip_prefix(label)
+                .and_then(|rest| rest.strip_prefix(' '))
+            {
+                Some(endpoint) if endpoint.contains("://") => Ok(endpoint.to_owned()),
+                _ => Err(self.failure(&format!("expected `{label} <endpoint>`, got {line:?}"))),
+            }
+        };
+        let pipeline = labelled("pipeline")?;
+        let pubsub = labelled("pubsub")?;
+        Ok(NotifyEndpoints { pipeline, pubsub })
+    }
+
     /// The next stdout line, waiting at most `wait`.
     pub fn next_line(&mut self, wait: Duration, what: &str) -> Result<String, String> {
         match self.lines.recv_timeout(wait) {
@@ -297,6 +317,16 @@ impl Drop for Peer {
     }
 }
 
+/// The pipeline and pub-sub endpoints of an interop server (lines 2 and 3
+/// of its stdout).
+#[derive(Debug, Clone)]
+pub struct NotifyEndpoints {
+    /// The pipeline server (PULL).
+    pub pipeline: String,
+    /// The pub-sub server (SUB, subscribed to every topic).
+    pub pubsub: String,
+}
+
 /// The plain multipart messages of the raw-socket cases; must stay
 /// identical to `messages()` in `interop/python/raw_peer.py`.
 pub fn messages() -> Vec<Vec<Vec<u8>>> {
@@ -330,4 +360,167 @@ pub fn assert_no_failures(suite: &str, failures: &[String]) {
         failures.len(),
         failures.join("\n  ")
     );
+}
+
+/// Every msgpack kind, named as `MSGPACK_VALUES` in
+/// `interop/python/common.py` names them.
+pub fn msgpack_values() -> Vec<(String, Value)> {
+    let mut values: Vec<(String, Value)> = vec![
+        ("nil".into(), Value::Nil),
+        ("true".into(), Value::Boolean(true)),
+        ("false".into(), Value::Boolean(false)),
+    ];
+    let unsigned = [
+        0u64,
+        1,
+        127,
+        128,
+        255,
+        256,
+        65535,
+        65536,
+        (1 << 32) - 1,
+        1 << 32,
+        (1 << 63) - 1,
+        1 << 63,
+        u64::MAX,
+    ];
+    let signed = [
+        -1i64,
+        -32,
+        -33,
+        -128,
+        -129,
+        -32768,
+        -32769,
+        -(1 << 31),
+        -(1 << 31) - 1,
+        i64::MIN,
+    ];
+    values.extend(unsigned.map(|n| (format!("int {n}"), Value::from(n))));
+    values.extend(signed.map(|n| (format!("int {n}"), Value::from(n))));
+    let floats = [
+        0.0,
+        -1.5,
+        std::f64::consts::PI,
+        f64::MAX,
+        5e-324,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    ];
+    values.extend(floats.map(|x| (format!("float64 {x:e}"), Value::F64(x))));
+    values.extend([
+        ("str empty".into(), Value::from("")),
+        (
+            "str non-ascii".into(),
+            Value::from("h\u{e9}llo w\u{f6}rld \u{2713} \u{65e5}\u{672c}\u{8a9e} \u{1f389}"),
+        ),
+        (
+            "str 300 chars (str16)".into(),
+            Value::from("\u{e9}".repeat(300)),
+        ),
+        (
+            "str 70000 bytes (str32)".into(),
+            Value::from("x".repeat(70000)),
+        ),
+        ("bin empty".into(), Value::Binary(Vec::new())),
+        ("bin all bytes".into(), Value::Binary((0..=255u8).collect())),
+        (
+            "bin 70000 bytes (bin32)".into(),
+            Value::Binary([0u8, 0xff].repeat(35000)),
+        ),
+        ("array empty".into(), Value::Array(Vec::new())),
+        (
+            "array mixed".into(),
+            Value::Array(vec![
+                1.into(),
+                "a".into(),
+                Value::Binary(b"b".to_vec()),
+                Value::Nil,
+                true.into(),
+                Value::F64(1.5),
+            ]),
+        ),
+        (
+            "array 20 items (array16)".into(),
+            Value::Array((0..20).map(Value::from).collect()),
+        ),
+        (
+            "array nested".into(),
+            Value::Array(vec![
+                Value::Array(vec![
+                    1.into(),
+                    Value::Array(vec![
+                        2.into(),
+                        Value::Array(vec![3.into(), Value::Array(vec![])]),
+                    ]),
+                ]),
+                Value::Array(vec!["x".into()]),
+            ]),
+        ),
+        ("map empty".into(), Value::Map(Vec::new())),
+        (
+            "map str and bin keys".into(),
+            Value::Map(vec![
+                ("a".into(), 1.into()),
+                (Value::Binary(b"k".to_vec()), 2.into()),
+                ("\u{e9}".into(), Value::Binary(vec![0])),
+            ]),
+        ),
+        (
+            "map nested".into(),
+            Value::Map(vec![(
+                "outer".into(),
+                Value::Map(vec![
+                    (
+                        "inner".into(),
+                        Value::Map(vec![(
+                            Value::Binary(b"bin".to_vec()),
+                            Value::Array(vec![1.into(), 2.into()]),
+                        )]),
+                    ),
+                    (
+                        "list".into(),
+                        Value::Array(vec![Value::Map(vec![("k".into(), Value::Nil)])]),
+                    ),
+                ]),
+            )]),
+        ),
+        (
+            "map 20 entries (map16)".into(),
+            Value::Map(
+                (0..20)
+                    .map(|i| (Value::from(format!("k{i}")), Value::from(i)))
+                    .collect(),
+            ),
+        ),
+        (
+            "ext unknown code passes through".into(),
+            Value::Ext(5, b"xy".to_vec()),
+        ),
+        (
+            "ext msgpack Timestamp (-1) passes through".into(),
+            // timestamp 64: nanoseconds in the top 30 bits, seconds below.
+            Value::Ext(-1, ((123u64 << 34) | 1_700_000_000).to_be_bytes().to_vec()),
+        ),
+    ]);
+    values
+}
+
+/// Equality with NaN equal to itself (and nothing else loosened).
+pub fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::F64(x), Value::F64(y)) if x.is_nan() => y.is_nan(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kx, vx), (ky, vy))| kx == ky && same(vx, vy))
+        }
+        _ => a == b,
+    }
 }
