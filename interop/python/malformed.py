@@ -1,12 +1,20 @@
 """Hand-built malformed request frames from a raw pyzmq DEALER.
 
-Usage: python malformed.py ENDPOINT [FILTER]
+Usage: python malformed.py ENDPOINT [FILTER] [--pipeline EP --pubsub EP]
 
 Against an aiozmq-compatible RPC server: each malformed message must be
 dropped without a reply (or answered with ParametersError where aiozmq
 does that), and the good `add(1, 2)` sent right after it must be the next
 reply. One line per case (`PASS`/`FAIL <name>: <why>`), then `DONE p/t`.
+
+With `--pipeline` and `--pubsub` (the Rust server only: aiozmq's own
+pipeline and pub-sub servers stop receiving for good after a malformed
+message, wire spec section 9), bad PUSH and PUB frames go to those servers,
+each followed by a good `record(marker)` notification that must show up in
+`recorded()` (read over request-reply at ENDPOINT) within a bounded wait.
 """
+
+import argparse
 
 import os
 import struct
@@ -100,6 +108,91 @@ def dealer_extra_empty_frame(ctx, endpoint):
         sock.close()
 
 
+def notification(name=b"record", args=None, kwargs=b"\x80"):
+    return [name, args if args is not None else msgpack.packb(["x"]), kwargs]
+
+
+BAD_NOTIFICATIONS = [
+    ("a single empty frame", [b""]),
+    ("two frames", notification()[:2]),
+    ("four frames", notification() + [b"\x80"]),
+    ("non-UTF-8 name", notification(name=b"\xff\xfe")),
+    ("args not msgpack (0xc1)", notification(args=b"\xc1")),
+    ("args truncated", notification(args=b"\x92\x01")),
+    ("args trailing bytes", notification(args=b"\x91\x01\x02")),
+    ("args empty frame", notification(args=b"")),
+    ("kwargs not msgpack", notification(kwargs=b"\xc1")),
+    ("kwargs trailing bytes", notification(kwargs=b"\x80\x80")),
+    ("kwargs int map key", notification(kwargs=b"\x81\x01\x02")),
+]
+
+
+def recorded(sock, ids):
+    """`recorded()` over the DEALER `sock`."""
+    request_id = next(ids)
+    sock.send_multipart(request(request_id, name=b"recorded", args=b"\x90"))
+    got_id, is_error, body = recv(sock, "recorded()")
+    if got_id != request_id or is_error:
+        raise AssertionError(f"recorded() #{request_id}: got #{got_id} error={is_error} {body!r:.200}")
+    return body
+
+
+def wait_recorded(sock, ids, marker):
+    """Polls `recorded()` until `marker` is in it (bounded)."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        if marker in recorded(sock, ids):
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{marker!r} not in recorded() within {WAIT_MS} ms")
+        time.sleep(0.05)
+
+
+def notify_cases(ctx, endpoint, pipeline, pubsub, wanted, report):
+    """Bad PUSH and PUB frames, each followed by a good `record(marker)`."""
+    rpc = ctx.socket(zmq.DEALER)
+    rpc.linger = 0
+    rpc.connect(endpoint)
+    push = ctx.socket(zmq.PUSH)
+    push.linger = 0
+    push.connect(pipeline)
+    pub = ctx.socket(zmq.PUB)
+    pub.linger = 0
+    pub.connect(pubsub)
+    ids = iter(range(1_000_000, 2_000_000))
+    try:
+        # Slow joiner: publish a marker until the SUB server records one.
+        synced = False
+        deadline = time.monotonic() + WAIT_MS / 1000
+        n = 0
+        while not synced and time.monotonic() < deadline:
+            marker = f"sync-malformed-{n}"
+            n += 1
+            pub.send_multipart([b""] + notification(args=msgpack.packb([marker])))
+            time.sleep(0.05)
+            synced = marker in recorded(rpc, ids)
+        for prefix, sock, topic in [("pipeline", push, []), ("pubsub", pub, [b"t"])]:
+            for name, frames in BAD_NOTIFICATIONS:
+                case = f"malformed.{prefix} {name}"
+                if wanted not in case:
+                    continue
+                if prefix == "pubsub" and not synced:
+                    report(case, f"the slow-joiner handshake did not finish within {WAIT_MS} ms")
+                    continue
+                try:
+                    sock.send_multipart(topic + frames)
+                    marker = f"after {prefix} {name}"
+                    sock.send_multipart(topic + notification(args=msgpack.packb([marker])))
+                    wait_recorded(rpc, ids, marker)
+                except AssertionError as error:
+                    report(case, str(error))
+                else:
+                    report(case, None)
+    finally:
+        for sock in (rpc, push, pub):
+            sock.close()
+
+
 ENVELOPE_CASES = [
     ("plain REQ client", req_client),
     ("extra leading frames echoed", dealer_extra_empty_frame),
@@ -107,14 +200,28 @@ ENVELOPE_CASES = [
 
 
 def main():
-    endpoint = sys.argv[1]
-    wanted = sys.argv[2] if len(sys.argv) > 2 else ""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("endpoint")
+    parser.add_argument("filter", nargs="?", default="")
+    parser.add_argument("--pipeline")
+    parser.add_argument("--pubsub")
+    options = parser.parse_args()
+    endpoint = options.endpoint
+    wanted = options.filter
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
     sock.linger = 0
     sock.connect(endpoint)
     next_id = 1
-    passed = total = 0
+    counts = {"passed": 0, "total": 0}
+
+    def report(name, failure):
+        counts["total"] += 1
+        if failure is None:
+            counts["passed"] += 1
+            print(f"PASS {name}", flush=True)
+        else:
+            print(f"FAIL {name}: {failure}", flush=True)
 
     def good_call(what):
         nonlocal next_id
@@ -132,7 +239,6 @@ def main():
     for name, frames, answered in cases:
         if wanted not in name:
             continue
-        total += 1
         try:
             if answered:
                 request_id = next_id
@@ -146,26 +252,25 @@ def main():
                 sock.send_multipart(frames)
             good_call(name)
         except AssertionError as error:
-            print(f"FAIL malformed.{name}: {error}", flush=True)
+            report(f"malformed.{name}", str(error))
         else:
-            passed += 1
-            print(f"PASS malformed.{name}", flush=True)
+            report(f"malformed.{name}", None)
     # Envelopes: the server echoes every frame before the last four.
     for name, run in ENVELOPE_CASES:
         if wanted not in name:
             continue
-        total += 1
         try:
             run(ctx, endpoint)
         except AssertionError as error:
-            print(f"FAIL envelope.{name}: {error}", flush=True)
+            report(f"envelope.{name}", str(error))
         else:
-            passed += 1
-            print(f"PASS envelope.{name}", flush=True)
+            report(f"envelope.{name}", None)
+    if options.pipeline and options.pubsub:
+        notify_cases(ctx, endpoint, options.pipeline, options.pubsub, wanted, report)
     sock.close()
     ctx.term()
-    print(f"DONE {passed}/{total}", flush=True)
-    return 0 if passed == total else 1
+    print(f"DONE {counts['passed']}/{counts['total']}", flush=True)
+    return 0 if counts["passed"] == counts["total"] else 1
 
 
 if __name__ == "__main__":
