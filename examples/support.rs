@@ -1,1 +1,3 @@
 //! Shared helpers for the examples (none yet).
+
+#![forbid(unsafe_code)]

@@ -15,6 +15,8 @@
 //! stderr for failure messages, and kills and reaps the process on drop,
 //! also when a test panics.
 
+#![forbid(unsafe_code)]
+
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -15,6 +15,8 @@
 //! Python 3 (3.8 to 3.13, with `venv`) and the package registry (PyPI) to
 //! create `target/interop-venv` the first time.
 
+#![forbid(unsafe_code)]
+
 use std::env;
 use std::ffi::OsString;
 use std::fs;
