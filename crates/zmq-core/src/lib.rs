@@ -19,6 +19,9 @@
 //!   the DRAFT API, transports). The workspace builds libzmq 4.3.5 with
 //!   CURVE and DRAFT, so CURVE keys and
 //!   [`Socket::set_in_batch_size`]/[`Socket::set_out_batch_size`] work.
+//! - [`curve`]: CURVE key pairs, Z85 text and certificate files;
+//!   [`Socket::set_curve_server_keys`], [`Socket::set_curve_client_keys`]
+//!   and [`Socket::set_plain_client`] set a socket's security in one call.
 //! - [`runtime::Runtime`]: the seam through which upper layers ask an
 //!   executor adapter for spawning and timers.
 //! - The socket monitor: [`Socket::enable_monitor`] and
@@ -85,6 +88,7 @@ mod capabilities;
 pub mod conformance;
 mod context;
 mod convenience;
+pub mod curve;
 mod error;
 mod message;
 mod monitor;

@@ -440,6 +440,93 @@ impl Socket {
         let key = check_curve_key("ZMQ_CURVE_SERVERKEY", key)?;
         Ok(self.with_raw(|raw| raw.set_curve_serverkey(key))??)
     }
+
+    /// Makes this socket a CURVE server with `keys`: `ZMQ_CURVE_SERVER`,
+    /// then its secret and public key. Set it before binding or connecting;
+    /// clients need `keys.public`. Every client with the right server key is
+    /// accepted unless a ZAP handler is installed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_core::curve::CurveKeyPair;
+    /// use zmq_core::{Socket, SocketType};
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let server_keys = CurveKeyPair::generate()?;
+    /// let server = Socket::new(SocketType::REP)?;
+    /// server.set_curve_server_keys(&server_keys)?;
+    /// let endpoint = server.bind("tcp://127.0.0.1:*")?;
+    ///
+    /// let client = Socket::new(SocketType::REQ)?;
+    /// client.set_curve_client_keys(&CurveKeyPair::generate()?, &server_keys.public)?;
+    /// client.connect(&endpoint)?;
+    ///
+    /// client.send("ping").await?;
+    /// let request = server.recv().await?;
+    /// server.send(request).await?;
+    /// assert_eq!(client.recv().await?[0], "ping");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn set_curve_server_keys(&self, keys: &crate::curve::CurveKeyPair) -> Result<()> {
+        self.set_curve_server(true)?;
+        self.set_curve_secret_key(keys.secret.as_bytes())?;
+        self.set_curve_public_key(keys.public.as_bytes())
+    }
+
+    /// Makes this socket a CURVE client with its own `keys`, talking to the
+    /// server whose public key is `server_public`: `ZMQ_CURVE_SERVERKEY`,
+    /// `ZMQ_CURVE_PUBLICKEY`, `ZMQ_CURVE_SECRETKEY`. Set it before
+    /// connecting. With a wrong server key the handshake fails and no
+    /// message gets through (libzmq keeps retrying).
+    ///
+    /// # Examples
+    ///
+    /// See [`Socket::set_curve_server_keys`]; the options read back:
+    ///
+    /// ```
+    /// use zmq_core::curve::CurveKeyPair;
+    ///
+    /// let (server, client) = (CurveKeyPair::generate()?, CurveKeyPair::generate()?);
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// socket.set_curve_client_keys(&client, &server.public)?;
+    /// assert!(!socket.curve_server()?);
+    /// assert_eq!(socket.curve_server_key()?, server.public.as_bytes());
+    /// assert_eq!(socket.mechanism()?, zmq_core::zmq::Mechanism::ZMQ_CURVE);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_curve_client_keys(
+        &self,
+        keys: &crate::curve::CurveKeyPair,
+        server_public: &crate::curve::CurveKey,
+    ) -> Result<()> {
+        self.set_curve_server_key(server_public.as_bytes())?;
+        self.set_curve_public_key(keys.public.as_bytes())?;
+        self.set_curve_secret_key(keys.secret.as_bytes())
+    }
+
+    /// Makes this socket a PLAIN client with `username` and `password`
+    /// (sent in clear text: use PLAIN only on trusted networks or inside
+    /// another secure channel). The server side is
+    /// [`set_plain_server(true)`](Socket::set_plain_server). libzmq 4.3's
+    /// PLAIN server asks a ZAP handler to check the credentials and refuses
+    /// every client when none is installed (this crate has no ZAP
+    /// authenticator yet).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::DEALER)?;
+    /// socket.set_plain_client("admin", "secret")?;
+    /// assert_eq!(socket.plain_username()?.as_deref(), Some("admin"));
+    /// assert_eq!(socket.mechanism()?, zmq_core::zmq::Mechanism::ZMQ_PLAIN);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn set_plain_client(&self, username: &str, password: &str) -> Result<()> {
+        self.set_plain_username(Some(username))?;
+        self.set_plain_password(Some(password))
+    }
 }
 
 impl Socket {

@@ -35,6 +35,7 @@ use crate::codec::{Reply, Request};
 use crate::error::{CallError, EncodeError, ServiceError};
 use crate::error_table::ErrorTable;
 use crate::msgpack::{from_value, python_repr, to_value};
+use crate::security::{SocketSetup, security_methods};
 use crate::server::{LOG_TARGET, open_socket};
 use crate::shutdown::Shutdown;
 use crate::wire::{RequestHeader, SenderPrefix, unix_time_now};
@@ -72,6 +73,7 @@ pub fn connect_rpc() -> ClientBuilder {
         binds: Vec::new(),
         connects: Vec::new(),
         socket: None,
+        setup: SocketSetup::client(),
         timeout: None,
         error_table: ErrorTable::with_defaults(),
         last_request_id: 0,
@@ -88,6 +90,7 @@ pub struct ClientBuilder {
     binds: Vec<String>,
     connects: Vec<String>,
     socket: Option<Socket>,
+    setup: SocketSetup,
     timeout: Option<Duration>,
     error_table: ErrorTable,
     last_request_id: u32,
@@ -185,6 +188,7 @@ impl ClientBuilder {
         let (socket, endpoints) = open_socket(
             self.socket,
             SocketType::DEALER,
+            &self.setup,
             &[],
             &self.binds,
             &self.connects,
@@ -214,6 +218,10 @@ impl ClientBuilder {
     }
 }
 
+impl ClientBuilder {
+    security_methods!(ClientBuilder, "zmq_rpc::connect_rpc()");
+}
+
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
@@ -221,6 +229,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connects", &self.connects)
             .field("timeout", &self.timeout)
             .field("error_table", &self.error_table)
+            .field("setup", &self.setup)
             .finish_non_exhaustive()
     }
 }

@@ -124,6 +124,7 @@ pub mod handlers;
 pub mod msgpack;
 pub mod notify;
 mod pickle;
+mod security;
 pub mod server;
 mod shutdown;
 pub mod wire;

@@ -43,6 +43,7 @@ use zmq_core::{Socket, SocketType};
 use crate::client::Arguments;
 use crate::codec::Notification;
 use crate::error::{NotifyError, ServiceError};
+use crate::security::{SocketSetup, security_methods};
 use crate::server::{Pipeline, PubSub, open_socket};
 use crate::shutdown::Shutdown;
 
@@ -92,6 +93,7 @@ pub struct NotifierBuilder<P> {
     binds: Vec<String>,
     connects: Vec<String>,
     socket: Option<Socket>,
+    setup: SocketSetup,
     pattern: PhantomData<fn() -> P>,
 }
 
@@ -102,6 +104,7 @@ impl<P> NotifierBuilder<P> {
             binds: Vec::new(),
             connects: Vec::new(),
             socket: None,
+            setup: SocketSetup::client(),
             pattern: PhantomData,
         }
     }
@@ -155,6 +158,7 @@ impl<P> NotifierBuilder<P> {
         let (socket, endpoints) = open_socket(
             self.socket,
             self.socket_type,
+            &self.setup,
             &[],
             &self.binds,
             &self.connects,
@@ -170,12 +174,17 @@ impl<P> NotifierBuilder<P> {
     }
 }
 
+impl<P> NotifierBuilder<P> {
+    security_methods!(NotifierBuilder<P>, "zmq_rpc::connect_pipeline()");
+}
+
 impl<P> fmt::Debug for NotifierBuilder<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NotifierBuilder")
             .field("socket_type", &self.socket_type)
             .field("binds", &self.binds)
             .field("connects", &self.connects)
+            .field("setup", &self.setup)
             .finish_non_exhaustive()
     }
 }

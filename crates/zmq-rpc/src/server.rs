@@ -38,6 +38,7 @@ use crate::exception::{
 };
 use crate::handlers::{Handler, MethodResult};
 use crate::msgpack::python_repr;
+use crate::security::{MaxMessageSize, SocketSetup, security_methods};
 use crate::shutdown::Shutdown;
 use crate::wire::{ReplyHeader, SenderPrefix, unix_time_now};
 
@@ -59,6 +60,19 @@ pub const LOG_TARGET: &str = "aiozmq.rpc";
 /// assert_eq!(zmq_rpc::server::DEFAULT_MAX_CONCURRENT_CALLS, 1024);
 /// ```
 pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 1024;
+
+/// The largest message a server accepts from a peer unless
+/// [`ServerBuilder::max_message_size`] says otherwise: 16 MiB
+/// (`ZMQ_MAXMSGSIZE`). A peer sending a bigger message is disconnected and
+/// the message dropped, so one peer cannot make the server allocate without
+/// bound; the server keeps serving everyone else (the peer reconnects).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(zmq_rpc::server::DEFAULT_MAX_MESSAGE_SIZE, 16 * 1024 * 1024);
+/// ```
+pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// The request-reply pattern (DEALER clients, a ROUTER server): the type
 /// parameter of [`ServerBuilder`] and [`Server`] that [`serve_rpc`] picks.
@@ -137,6 +151,7 @@ impl<P> ServerBuilder<P> {
             binds: Vec::new(),
             connects: Vec::new(),
             socket: None,
+            setup: SocketSetup::server(),
             timeout: None,
             log_exceptions: false,
             exclude_log_exceptions: Vec::new(),
@@ -302,6 +317,8 @@ pub fn serve_pubsub(handler: impl Handler) -> ServerBuilder<PubSub> {
 /// | `log_exceptions=`, `exclude_log_exceptions=` | the same names, by wire type name |
 /// | `translation_table=` | typed: [`ext`](crate::ext) |
 /// | (none: unbounded) | [`ServerBuilder::max_concurrent_calls`] |
+/// | (none: options set by hand on `zmq_sock=`) | [`ServerBuilder::curve_server`], [`ServerBuilder::plain_server`]; [`ServerBuilder::curve_client`], [`ServerBuilder::plain_client`] |
+/// | (none: unbounded) | [`ServerBuilder::max_message_size`], [`DEFAULT_MAX_MESSAGE_SIZE`] unless set |
 ///
 /// # Examples
 ///
@@ -313,6 +330,7 @@ pub struct ServerBuilder<P = RequestReply> {
     binds: Vec<String>,
     connects: Vec<String>,
     socket: Option<Socket>,
+    setup: SocketSetup,
     timeout: Option<Duration>,
     log_exceptions: bool,
     exclude_log_exceptions: Vec<String>,
@@ -439,6 +457,29 @@ impl<P> ServerBuilder<P> {
         self
     }
 
+    /// The largest message accepted from a peer, in bytes
+    /// (`ZMQ_MAXMSGSIZE`); `None` removes the limit. Unless set, a new
+    /// socket gets [`DEFAULT_MAX_MESSAGE_SIZE`], and so does a socket given
+    /// with [`ServerBuilder::socket`] that has no limit of its own. A peer
+    /// that sends more is disconnected and its message dropped; the server
+    /// goes on serving.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = zmq_rpc::serve_rpc(zmq_rpc::Handlers::new()).max_message_size(Some(1 << 20));
+    /// # let _ = builder;
+    /// ```
+    pub fn max_message_size(mut self, limit: Option<u64>) -> ServerBuilder<P> {
+        self.setup.max_message_size = MaxMessageSize::Set(limit);
+        self
+    }
+
+    security_methods!(
+        ServerBuilder<P>,
+        "zmq_rpc::serve_rpc(zmq_rpc::Handlers::new())"
+    );
+
     /// Creates (or takes) the socket, subscribes it (pub-sub), binds and
     /// connects it, and starts serving on tasks spawned through `runtime`.
     ///
@@ -449,6 +490,7 @@ impl<P> ServerBuilder<P> {
         let (socket, endpoints) = open_socket(
             self.socket,
             self.kind.socket_type(),
+            &self.setup,
             &self.subscriptions,
             &self.binds,
             &self.connects,
@@ -527,6 +569,7 @@ impl<P> fmt::Debug for ServerBuilder<P> {
             .field("exclude_log_exceptions", &self.exclude_log_exceptions)
             .field("max_concurrent_calls", &self.max_concurrent_calls)
             .field("subscriptions", &self.subscriptions)
+            .field("setup", &self.setup)
             .finish_non_exhaustive()
     }
 }
@@ -722,20 +765,23 @@ impl<P> fmt::Debug for Server<P> {
     }
 }
 
-/// Takes `socket` or creates one of `socket_type`, subscribes it to
-/// `topics`, binds it (returning the resolved endpoints) and connects it:
-/// how every server and client starts.
+/// Takes `socket` or creates one of `socket_type`, applies `setup`
+/// (security, message size limit), subscribes it to `topics`, binds it
+/// (returning the resolved endpoints) and connects it: how every server and
+/// client starts.
 pub(crate) fn open_socket(
     socket: Option<Socket>,
     socket_type: SocketType,
+    setup: &SocketSetup,
     topics: &[Vec<u8>],
     binds: &[String],
     connects: &[String],
 ) -> Result<(Socket, Vec<String>), zmq_core::Error> {
-    let socket = match socket {
-        Some(socket) => socket,
-        None => Socket::new(socket_type)?,
+    let (socket, created) = match socket {
+        Some(socket) => (socket, false),
+        None => (Socket::new(socket_type)?, true),
     };
+    setup.apply(&socket, created)?;
     for topic in topics {
         socket.subscribe(topic)?;
     }
