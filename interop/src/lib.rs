@@ -354,6 +354,15 @@ pub fn record_case(failures: &mut Vec<String>, name: &str, outcome: Result<(), S
     }
 }
 
+/// Prints how many cases of a Python case script passed, or panics with
+/// the failures (each naming its case).
+pub fn report_cases(result: Result<usize, String>) {
+    match result {
+        Ok(passed) => println!("{passed} case(s) passed"),
+        Err(why) => panic!("{why}"),
+    }
+}
+
 /// Panics with every failed case's name, if any failed.
 pub fn assert_no_failures(suite: &str, failures: &[String]) {
     assert!(

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use zmq_interop::{
     InteropEnv, NotifyEndpoints, Peer, assert_no_failures, interop_env, msgpack_values,
-    record_case, same,
+    record_case, report_cases, same,
 };
 use zmq_rpc::rmpv::Value;
 use zmq_rpc::{
@@ -235,19 +235,12 @@ fn python_cases_against(env: &InteropEnv, mut server: Peer) -> Result<usize, Str
     Ok(passed)
 }
 
-fn check(result: Result<usize, String>) {
-    match result {
-        Ok(passed) => println!("{passed} case(s) passed"),
-        Err(why) => panic!("{why}"),
-    }
-}
-
 #[test]
 fn aiozmq_notify_cases_against_rust_server() {
     let Some(env) = interop_env("aiozmq_notify_cases_against_rust_server") else {
         return;
     };
-    check(Peer::rust_server(&env).and_then(|s| python_cases_against(&env, s)));
+    report_cases(Peer::rust_server(&env).and_then(|s| python_cases_against(&env, s)));
 }
 
 #[test]
@@ -255,5 +248,7 @@ fn aiozmq_notify_cases_against_aiozmq_server_baseline() {
     let Some(env) = interop_env("aiozmq_notify_cases_against_aiozmq_server_baseline") else {
         return;
     };
-    check(Peer::python(&env, "rpc_server.py", &[]).and_then(|s| python_cases_against(&env, s)));
+    report_cases(
+        Peer::python(&env, "rpc_server.py", &[]).and_then(|s| python_cases_against(&env, s)),
+    );
 }

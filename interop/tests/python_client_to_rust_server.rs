@@ -8,7 +8,7 @@
 //! Rust servers only (aiozmq's pipeline and pub-sub servers stop receiving
 //! for good after one, wire spec section 9).
 
-use zmq_interop::{InteropEnv, Peer, interop_env};
+use zmq_interop::{InteropEnv, Peer, interop_env, report_cases};
 
 fn run_script_against(env: &InteropEnv, server: Peer, script: &str) -> Result<usize, String> {
     let mut client = Peer::python_cases(env, script, &[server.endpoint()])?;
@@ -17,19 +17,14 @@ fn run_script_against(env: &InteropEnv, server: Peer, script: &str) -> Result<us
     Ok(passed)
 }
 
-fn check(result: Result<usize, String>) {
-    match result {
-        Ok(passed) => println!("{passed} case(s) passed"),
-        Err(why) => panic!("{why}"),
-    }
-}
-
 #[test]
 fn aiozmq_client_cases_against_rust_server() {
     let Some(env) = interop_env("aiozmq_client_cases_against_rust_server") else {
         return;
     };
-    check(Peer::rust_server(&env).and_then(|s| run_script_against(&env, s, "rpc_client_cases.py")));
+    report_cases(
+        Peer::rust_server(&env).and_then(|s| run_script_against(&env, s, "rpc_client_cases.py")),
+    );
 }
 
 #[test]
@@ -37,7 +32,7 @@ fn aiozmq_client_cases_against_aiozmq_server_baseline() {
     let Some(env) = interop_env("aiozmq_client_cases_against_aiozmq_server_baseline") else {
         return;
     };
-    check(
+    report_cases(
         Peer::python(&env, "rpc_server.py", &[])
             .and_then(|s| run_script_against(&env, s, "rpc_client_cases.py")),
     );
@@ -50,7 +45,7 @@ fn malformed_frames_against_rust_server() {
     };
     // Also bad PUSH and PUB frames: the Rust pipeline and pub-sub servers
     // drop them and keep serving (aiozmq's stop receiving for good).
-    check(Peer::rust_server(&env).and_then(|mut server| {
+    report_cases(Peer::rust_server(&env).and_then(|mut server| {
         let notify = server.notify_endpoints()?;
         let mut client = Peer::python_cases(
             &env,
@@ -74,7 +69,7 @@ fn malformed_frames_against_aiozmq_server_baseline() {
     let Some(env) = interop_env("malformed_frames_against_aiozmq_server_baseline") else {
         return;
     };
-    check(
+    report_cases(
         Peer::python(&env, "rpc_server.py", &[])
             .and_then(|s| run_script_against(&env, s, "malformed.py")),
     );

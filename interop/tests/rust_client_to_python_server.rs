@@ -50,6 +50,20 @@ fn remote<T: fmt::Debug>(result: Result<T, CallError>) -> Result<RemoteError, St
     }
 }
 
+/// `add(a, b)` answers `a + b`; `when` says in which situation, for the
+/// failure message.
+async fn add_answers(client: &RpcClient, a: i64, b: i64, when: &str) -> Result<(), String> {
+    let sum: i64 = client
+        .call("add")
+        .arg(a)
+        .arg(b)
+        .await
+        .map_err(|e| format!("add({a}, {b}) {when}: {e}"))?;
+    (sum == a + b)
+        .then_some(())
+        .ok_or(format!("add({a}, {b}) {when} = {sum}"))
+}
+
 async fn echo_typed<T>(client: &RpcClient, value: T) -> Result<(), String>
 where
     T: serde::Serialize + DeserializeOwned + PartialEq + fmt::Debug + Send + 'static,
@@ -279,16 +293,11 @@ async fn run_cases(clients: &Clients) -> Vec<String> {
         echo_typed(client, odd.clone()).await,
     );
 
-    let outcome = async {
-        let sum: i64 = client
-            .call("add")
-            .arg(1)
-            .arg(2)
-            .await
-            .map_err(|e| e.to_string())?;
-        (sum == 3).then_some(()).ok_or(format!("add(1, 2) = {sum}"))
-    };
-    record_case(f, "args.positional", outcome.await);
+    record_case(
+        f,
+        "args.positional",
+        add_answers(client, 1, 2, "positionally").await,
+    );
     let outcome = async {
         let sum: i64 = client
             .call("add")
@@ -443,16 +452,11 @@ async fn run_cases(clients: &Clients) -> Vec<String> {
         )),
     });
     record_case(f, "errors.unknown name -> GenericError", outcome);
-    let outcome = async {
-        let sum: i64 = client
-            .call("add")
-            .arg(2)
-            .arg(2)
-            .await
-            .map_err(|e| e.to_string())?;
-        (sum == 4).then_some(()).ok_or(format!("add(2, 2) = {sum}"))
-    };
-    record_case(f, "errors.client keeps working after errors", outcome.await);
+    record_case(
+        f,
+        "errors.client keeps working after errors",
+        add_answers(client, 2, 2, "after errors").await,
+    );
 
     let outcome = async {
         let slow = tokio::spawn(client.call::<f64>("sleep").arg(0.5).into_future());
@@ -513,26 +517,10 @@ async fn run_cases(clients: &Clients) -> Vec<String> {
                 client.pending_calls()
             ));
         }
-        let sum: i64 = client
-            .call("add")
-            .arg(1)
-            .arg(2)
-            .await
-            .map_err(|e| e.to_string())?;
-        if sum != 3 {
-            return Err(format!("add right after the timeout = {sum}"));
-        }
+        add_answers(client, 1, 2, "right after the timeout").await?;
         // The late reply arrives while we wait: it must be dropped quietly.
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let sum: i64 = client
-            .call("add")
-            .arg(3)
-            .arg(4)
-            .await
-            .map_err(|e| e.to_string())?;
-        (sum == 7)
-            .then_some(())
-            .ok_or(format!("add after the late reply = {sum}"))
+        add_answers(client, 3, 4, "after the late reply").await
     };
     record_case(f, "timeout.client timeout and recovery", outcome.await);
 

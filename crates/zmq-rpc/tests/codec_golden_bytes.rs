@@ -23,16 +23,7 @@ const SERVER: SenderPrefix = SenderPrefix {
     random: 24343,
 };
 
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text
-        .bytes()
-        .filter(|byte| !byte.is_ascii_whitespace())
-        .collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
-}
+use zmq_test_support::hex;
 
 fn f64_le(text: &str) -> f64 {
     f64::from_le_bytes(hex(text).try_into().unwrap())

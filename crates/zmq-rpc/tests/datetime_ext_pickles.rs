@@ -7,16 +7,7 @@ use zmq_rpc::ext::Ext;
 use zmq_rpc::msgpack::{decode_value, from_value, to_value};
 use zmq_rpc::rmpv::Value;
 
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text
-        .bytes()
-        .filter(|byte| !byte.is_ascii_whitespace())
-        .collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
-}
+use zmq_test_support::hex;
 
 /// SHORT_BINUNICODE of `text`.
 fn short_str(text: &str) -> Vec<u8> {

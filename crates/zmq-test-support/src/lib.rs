@@ -316,6 +316,26 @@ pub fn raise_fd_limit(wanted: u64) -> u64 {
     }
 }
 
+/// Bytes from a hex dump as the wire spec prints them (whitespace between
+/// digits is ignored).
+///
+/// ```
+/// assert_eq!(zmq_test_support::hex("00 ff\n 10"), vec![0x00, 0xff, 0x10]);
+/// ```
+pub fn hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|byte| !byte.is_ascii_whitespace())
+        .collect();
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let pair = std::str::from_utf8(pair).expect("ASCII hex digits");
+            u8::from_str_radix(pair, 16).expect("a hex byte")
+        })
+        .collect()
+}
+
 /// Reads the sequence number written by [`numbered`].
 pub fn sequence_of(message: &Multipart) -> u64 {
     let bytes: [u8; 8] = message[0][..8]
