@@ -47,6 +47,8 @@ Options:
                     push-pull/core/tokio-mt/tcp/32; `*` matches anything
                     and `,` separates alternatives (core*tcp/32,rtt)
   --reps N          native/ours pairs per row (default 7, quick 2)
+  --ours-only       throughput rows without the native baseline (to
+                    profile ours with perf; no ratios)
   --out PATH        the JSON-lines file (default target/bench/results.jsonl)
   --ours-stock      our sockets with libzmq's stock batch sizes (8192) and
                     high-water marks (1000), as the native baseline has:
@@ -118,6 +120,8 @@ impl Tuning {
 #[derive(Debug, Clone)]
 struct Config {
     quick: bool,
+    /// Skip the native baseline of throughput rows (for profiling ours).
+    ours_only: bool,
     filter: Option<String>,
     reps: usize,
     out: PathBuf,
@@ -151,6 +155,7 @@ impl Config {
 fn parse_args(args: &[String]) -> Result<Option<Config>> {
     let mut config = Config {
         quick: false,
+        ours_only: false,
         filter: None,
         reps: 0,
         out: default_out(),
@@ -165,6 +170,7 @@ fn parse_args(args: &[String]) -> Result<Option<Config>> {
         };
         match arg.as_str() {
             "--quick" => config.quick = true,
+            "--ours-only" => config.ours_only = true,
             "--filter" => config.filter = Some(value("--filter")?),
             "--reps" => config.reps = value("--reps")?.parse().context("--reps")?,
             "--out" => config.out = PathBuf::from(value("--out")?),
@@ -332,7 +338,9 @@ impl Bench {
                         let mut ours = Vec::new();
                         let mut native = Vec::new();
                         for _ in 0..self.config.reps {
-                            native.push(self.native_push_pull(transport, size, count)?);
+                            if !self.config.ours_only {
+                                native.push(self.native_push_pull(transport, size, count)?);
+                            }
                             ours.push(
                                 throughput::push_pull(
                                     runtime,
@@ -356,7 +364,7 @@ impl Bench {
                             unit: "msg/s",
                             higher_is_better: true,
                             ours,
-                            native: Some(native),
+                            native: (!native.is_empty()).then_some(native),
                             note: "",
                             extra: json!({}),
                         })?;
