@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use zmq_core::{Frame, Socket, SocketType};
+use zmq_core::{Frame, SocketType};
 
 use crate::runtimes::{RuntimeSpec, peer};
 
@@ -17,12 +17,12 @@ pub(crate) fn round_trips(
     count: usize,
     tune: &crate::Tuning,
 ) -> Result<Vec<f64>> {
-    let router = Socket::new(SocketType::ROUTER)?;
-    tune.apply(&router)?;
-    let endpoint = router.bind("tcp://127.0.0.1:*")?;
-    let dealer = Socket::new(SocketType::DEALER)?;
-    tune.apply(&dealer)?;
-    dealer.connect(&endpoint)?;
+    let (router, dealer) = crate::connected_pair(
+        SocketType::ROUTER,
+        SocketType::DEALER,
+        "tcp://127.0.0.1:*",
+        tune,
+    )?;
     let total = warmup + count;
     let client = peer(move |_| async move {
         let payload = vec![0x5au8; size];

@@ -78,6 +78,23 @@ pub(crate) struct Tuning {
     rcvhwm: Option<i32>,
 }
 
+/// A socket of `bound_type` bound to `endpoint` and one of
+/// `connecting_type` connected to it, both tuned: (bound, connecting).
+pub(crate) fn connected_pair(
+    bound_type: zmq_core::SocketType,
+    connecting_type: zmq_core::SocketType,
+    endpoint: &str,
+    tune: &Tuning,
+) -> Result<(Socket, Socket)> {
+    let bound = Socket::new(bound_type)?;
+    tune.apply(&bound)?;
+    let resolved = bound.bind(endpoint)?;
+    let connecting = Socket::new(connecting_type)?;
+    tune.apply(&connecting)?;
+    connecting.connect(&resolved)?;
+    Ok((bound, connecting))
+}
+
 impl Tuning {
     pub(crate) fn apply(&self, socket: &Socket) -> Result<()> {
         if let Some(bytes) = self.batch {
@@ -129,23 +146,27 @@ struct Config {
 }
 
 impl Config {
+    /// A full run's count, or a tenth of it with `--quick`.
+    fn scaled(&self, full: usize) -> usize {
+        if self.quick { full / 10 } else { full }
+    }
     fn messages(&self) -> usize {
-        if self.quick { 20_000 } else { 200_000 }
+        self.scaled(200_000)
     }
     fn trips(&self) -> usize {
-        if self.quick { 2_000 } else { 20_000 }
+        self.scaled(20_000)
     }
     fn calls_one(&self) -> usize {
-        if self.quick { 2_000 } else { 20_000 }
+        self.scaled(20_000)
     }
     fn calls_many(&self) -> usize {
-        if self.quick { 20_000 } else { 200_000 }
+        self.scaled(200_000)
     }
     fn notifications(&self) -> usize {
-        if self.quick { 20_000 } else { 200_000 }
+        self.scaled(200_000)
     }
     fn timeout_calls(&self) -> usize {
-        if self.quick { 100_000 } else { 1_000_000 }
+        self.scaled(1_000_000)
     }
     fn idle_pairs(&self) -> usize {
         if self.quick { 100 } else { 400 }

@@ -13,24 +13,11 @@ use zmq_rpc::{CallError, Handlers, connect_pipeline, connect_rpc, serve_pipeline
 
 use crate::runtimes::{RuntimeSpec, peer};
 
+/// Where the servers bind.
+const TCP: &str = "tcp://127.0.0.1:*";
+
 /// Untimed calls before the clock starts.
 const WARMUP_CALLS: usize = 200;
-
-/// A bound server socket of `server_type` and a client socket of
-/// `client_type` connected to it, over tcp.
-fn socket_pair(
-    server_type: SocketType,
-    client_type: SocketType,
-    tune: &crate::Tuning,
-) -> Result<(Socket, Socket)> {
-    let server = Socket::new(server_type)?;
-    tune.apply(&server)?;
-    let endpoint = server.bind("tcp://127.0.0.1:*")?;
-    let client = Socket::new(client_type)?;
-    tune.apply(&client)?;
-    client.connect(&endpoint)?;
-    Ok((server, client))
-}
 
 /// `add(a, b)` calls per second: `callers` tasks share one client, each
 /// making its share of `count` calls one after the other (so `callers`
@@ -41,7 +28,8 @@ pub(crate) fn calls(
     count: usize,
     tune: &crate::Tuning,
 ) -> Result<f64> {
-    let (router, dealer) = socket_pair(SocketType::ROUTER, SocketType::DEALER, tune)?;
+    let (router, dealer) =
+        crate::connected_pair(SocketType::ROUTER, SocketType::DEALER, TCP, tune)?;
     let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
     let server = peer(move |rt| async move {
         let handlers =
@@ -129,7 +117,7 @@ pub(crate) fn notifications(
     count: usize,
     tune: &crate::Tuning,
 ) -> Result<f64> {
-    let (pull, push) = socket_pair(SocketType::PULL, SocketType::PUSH, tune)?;
+    let (pull, push) = crate::connected_pair(SocketType::PULL, SocketType::PUSH, TCP, tune)?;
     let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
     let (rate_tx, rate_rx) = async_channel::bounded::<f64>(1);
     let received = Arc::new(Received {

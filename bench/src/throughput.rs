@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 use event_listener::Event;
 use zmq_core::transport::{CallbackResult, Endpoints, ZmqProtocol, create_zmq_connection};
-use zmq_core::{Frame, Multipart, Socket, SocketType, ZmqTransport};
+use zmq_core::{Frame, Multipart, SocketType, ZmqTransport};
 use zmq_stream::{StreamOptions, create_zmq_stream};
 
 use crate::runtimes::{RuntimeSpec, peer};
@@ -40,17 +40,6 @@ impl Layer {
     }
 }
 
-/// A bound PULL and a PUSH connected to it.
-pub(crate) fn socket_pair(endpoint_base: &str, tune: &crate::Tuning) -> Result<(Socket, Socket)> {
-    let pull = Socket::new(SocketType::PULL)?;
-    tune.apply(&pull)?;
-    let endpoint = pull.bind(endpoint_base)?;
-    let push = Socket::new(SocketType::PUSH)?;
-    tune.apply(&push)?;
-    push.connect(&endpoint)?;
-    Ok((push, pull))
-}
-
 /// Messages per second through `layer` under `runtime`.
 pub(crate) fn push_pull(
     runtime: &RuntimeSpec,
@@ -60,7 +49,8 @@ pub(crate) fn push_pull(
     count: usize,
     tune: &crate::Tuning,
 ) -> Result<f64> {
-    let (push, pull) = socket_pair(endpoint_base, tune)?;
+    let (pull, push) =
+        crate::connected_pair(SocketType::PULL, SocketType::PUSH, endpoint_base, tune)?;
     let (done_tx, done_rx) = async_channel::bounded::<()>(1);
     let sender = peer(move |rt| async move {
         let payload = vec![0x5au8; size];
