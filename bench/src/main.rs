@@ -41,7 +41,7 @@ const USAGE: &str = "\
 Usage: zmq-bench [OPTIONS]   (normally through `cargo xtask bench [OPTIONS]`)
 
 Options:
-  --quick           fewer messages and repetitions: a smoke run (~2 min)
+  --quick           fewer messages and repetitions: a smoke run (< 1 min)
   --filter TEXT     only rows whose key contains TEXT; the key is
                     workload/layer/runtime/transport/size, e.g.
                     push-pull/core/tokio-mt/tcp/32; `*` matches anything

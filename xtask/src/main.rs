@@ -72,7 +72,7 @@ Commands:
           against the native blocking `zmq` crate, interleaved in one run
           (release build of the zmq-bench package; not part of `ci`).
           Prints a table and writes target/bench/results.jsonl.
-          --quick          a smoke run of about two minutes
+          --quick          a smoke run of under a minute
           --filter TEXT    only rows whose key contains TEXT
                            (e.g. push-pull/core, rtt, rpc-calls)
           --reps N         native/ours pairs per row (default 7)
