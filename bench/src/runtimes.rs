@@ -6,9 +6,11 @@
 //! - `tokio-mt`: one multi-thread tokio runtime with two workers; the peers
 //!   are two tasks on it (tokio decides which worker runs which).
 //! - `tokio-ct`: one current-thread tokio runtime *per peer*, each on a
-//!   thread of its own, as two single-threaded processes would be. (Two
-//!   peers sharing one current-thread runtime measure the executor more
-//!   than the sockets, and real peers are separate processes.)
+//!   thread of its own, as two single-threaded processes would be (real
+//!   peers are separate processes, and the baseline has a thread per peer).
+//! - `tokio-ct1`: both peers as tasks on *one* current-thread runtime: a
+//!   single-threaded program that talks to itself (only libzmq's I/O
+//!   thread runs beside it).
 //! - `smol`: one `smol::Executor` per peer, each driven by `smol::block_on`
 //!   on a thread of its own (so that thread also drives async-io's
 //!   reactor while it would otherwise sleep).
@@ -70,6 +72,10 @@ pub(crate) const RUNTIMES: &[RuntimeSpec] = &[
         run_pair: tokio_current_thread_per_peer,
     },
     RuntimeSpec {
+        name: "tokio-ct1",
+        run_pair: tokio_current_thread_shared,
+    },
+    RuntimeSpec {
         name: "smol",
         run_pair: smol_executor_per_peer,
     },
@@ -85,10 +91,22 @@ impl RuntimeSpec {
 }
 
 fn tokio_multi_thread(a: Peer, b: Peer) -> Result<(Samples, Samples)> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(2);
+    both_on_one_tokio_runtime(builder, a, b)
+}
+
+fn tokio_current_thread_shared(a: Peer, b: Peer) -> Result<(Samples, Samples)> {
+    both_on_one_tokio_runtime(tokio::runtime::Builder::new_current_thread(), a, b)
+}
+
+/// Both peers as tasks on one tokio runtime built by `builder`.
+fn both_on_one_tokio_runtime(
+    mut builder: tokio::runtime::Builder,
+    a: Peer,
+    b: Peer,
+) -> Result<(Samples, Samples)> {
+    let runtime = builder.enable_all().build()?;
     let ours: Arc<dyn Runtime> = Arc::new(TokioRuntime::from_handle(runtime.handle().clone()));
     let outcome = runtime.block_on(async move {
         let a = tokio::spawn(a(Arc::clone(&ours)));
