@@ -18,8 +18,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use zmq_core::reactor::Reactor;
 use zmq_core::{Multipart, Socket, SocketType};
 
 /// What a test case returns: any error fails the test with its message.
@@ -32,13 +34,20 @@ pub const CASE_LIMIT: Duration = Duration::from_secs(60);
 pub const WAIT: Duration = Duration::from_secs(10);
 
 /// The executors every behaviour runs under.
+///
+/// Under the tokio executors, sockets created by the case (and by tasks it
+/// spawns through [`Rt::spawn`]) wait through tokio's own reactor
+/// (`AsyncFd`, entered as the thread's [`Reactor`]), except under
+/// [`Rt::TokioAsyncIo`], which keeps async-io's reactor under tokio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rt {
-    /// A tokio current-thread runtime.
+    /// A tokio current-thread runtime, native (`AsyncFd`) readiness.
     TokioCurrentThread,
-    /// A tokio multi-thread runtime with two workers; the case itself runs
-    /// as a task on a worker.
+    /// A tokio multi-thread runtime with two workers, native readiness; the
+    /// case itself runs as a task on a worker.
     TokioMultiThread,
+    /// A tokio current-thread runtime with async-io readiness.
+    TokioAsyncIo,
     /// smol: the case under `smol::block_on`, tasks on smol's global
     /// executor.
     Smol,
@@ -48,12 +57,60 @@ pub enum Rt {
 
 impl Rt {
     /// Every executor, in the order the tests run them.
-    pub const ALL: [Rt; 4] = [
+    pub const ALL: [Rt; 5] = [
         Rt::TokioCurrentThread,
         Rt::TokioMultiThread,
+        Rt::TokioAsyncIo,
         Rt::Smol,
         Rt::BlockOn,
     ];
+
+    /// True under a tokio runtime.
+    pub fn is_tokio(self) -> bool {
+        matches!(
+            self,
+            Rt::TokioCurrentThread | Rt::TokioMultiThread | Rt::TokioAsyncIo
+        )
+    }
+
+    /// The reactor that sockets created under this executor get. Call it
+    /// from inside the case (the tokio reactor is the current runtime's).
+    pub fn reactor(self) -> Reactor {
+        match self {
+            Rt::TokioCurrentThread | Rt::TokioMultiThread => {
+                zmq_runtime_tokio::TokioReactor::try_current()
+                    .expect("a tokio case runs inside its runtime")
+                    .into()
+            }
+            Rt::TokioAsyncIo | Rt::Smol | Rt::BlockOn => Reactor::async_io(),
+        }
+    }
+}
+
+/// Runs `future` with `reactor` entered on whichever thread polls it, so
+/// that sockets it creates use that reactor.
+struct WithReactor<F> {
+    reactor: Reactor,
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for WithReactor<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        let _entered = this.reactor.enter();
+        this.future.as_mut().poll(cx)
+    }
+}
+
+/// `future` with this executor's reactor (see [`Rt::reactor`]) entered
+/// around each poll; call from inside the case.
+fn with_reactor<F: Future>(rt: Rt, future: F) -> WithReactor<F> {
+    WithReactor {
+        reactor: rt.reactor(),
+        future: Box::pin(future),
+    }
 }
 
 /// A spawned task's output, as a future.
@@ -67,8 +124,8 @@ impl Rt {
         future: impl Future<Output = T> + Send + 'static,
     ) -> BoxFuture<T> {
         match self {
-            Rt::TokioCurrentThread | Rt::TokioMultiThread => {
-                let handle = tokio::spawn(future);
+            Rt::TokioCurrentThread | Rt::TokioMultiThread | Rt::TokioAsyncIo => {
+                let handle = tokio::spawn(with_reactor(self, future));
                 Box::pin(async move { handle.await.expect("task panicked") })
             }
             Rt::Smol => Box::pin(smol::spawn(future)),
@@ -91,7 +148,7 @@ impl Rt {
     /// from inside the case.
     pub fn runtime(self) -> Arc<dyn zmq_core::runtime::Runtime> {
         match self {
-            Rt::TokioCurrentThread | Rt::TokioMultiThread => Arc::new(
+            Rt::TokioCurrentThread | Rt::TokioMultiThread | Rt::TokioAsyncIo => Arc::new(
                 zmq_runtime_tokio::TokioRuntime::try_current()
                     .expect("a tokio case runs inside its runtime"),
             ),
@@ -107,13 +164,14 @@ where
     Fut: Future<Output = TestResult> + Send + 'static,
 {
     let bounded = async move {
-        match timeout(CASE_LIMIT, case(rt)).await {
+        let case = with_reactor(rt, case(rt));
+        match timeout(CASE_LIMIT, case).await {
             Some(result) => result,
             None => Err(format!("the case did not finish within {CASE_LIMIT:?}").into()),
         }
     };
     let outcome = match rt {
-        Rt::TokioCurrentThread => tokio::runtime::Builder::new_current_thread()
+        Rt::TokioCurrentThread | Rt::TokioAsyncIo => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("tokio runtime")
@@ -138,9 +196,9 @@ where
 /// Defines each case once and a `#[test]` per executor for it.
 ///
 /// Each `async fn name(rt) { ... }` becomes a module `name` holding the tests
-/// `tokio_current_thread`, `tokio_multi_thread`, `smol` and `block_on`; the
-/// body returns a [`TestResult`] and gets the [`Rt`] it runs under (for
-/// [`Rt::spawn`]).
+/// `tokio_current_thread`, `tokio_multi_thread` (both with tokio's native
+/// readiness), `tokio_async_io`, `smol` and `block_on`; the body returns a
+/// [`TestResult`] and gets the [`Rt`] it runs under (for [`Rt::spawn`]).
 #[macro_export]
 macro_rules! on_every_executor {
     ($( $(#[$meta:meta])* async fn $name:ident($rt:ident) $body:block )*) => {$(
@@ -159,6 +217,11 @@ macro_rules! on_every_executor {
             #[test]
             fn tokio_multi_thread() {
                 $crate::run($crate::Rt::TokioMultiThread, case);
+            }
+
+            #[test]
+            fn tokio_async_io() {
+                $crate::run($crate::Rt::TokioAsyncIo, case);
             }
 
             #[test]
