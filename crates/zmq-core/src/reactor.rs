@@ -38,6 +38,10 @@ use std::task::{Context, Poll};
 use async_io::{Async, Readable};
 
 /// A boxed "wait until readable" future of an [`FdRegistration`].
+///
+/// # Examples
+///
+/// See [`FdReactor`].
 pub type ReadableFuture<'a> = Pin<Box<dyn Future<Output = io::Result<()>> + Send + Sync + 'a>>;
 
 /// An event loop that can watch a descriptor for readability.
@@ -81,6 +85,10 @@ pub trait FdReactor: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     ///
     /// Whatever the event loop reports (for example: it has shut down).
+    ///
+    /// # Examples
+    ///
+    /// See [`FdReactor`].
     fn register(&self, fd: OwnedFd) -> io::Result<Box<dyn FdRegistration>>;
 }
 
@@ -99,6 +107,15 @@ pub trait FdRegistration: Send + Sync + fmt::Debug {
     /// completes; the caller re-reads the socket's state after every arming,
     /// so no edge is lost. An error (the event loop is gone) completes the
     /// waiting operation with that error.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future only withdraws this waiter; others are not
+    /// affected, and no readiness is consumed unless it completed.
+    ///
+    /// # Examples
+    ///
+    /// See [`FdReactor`].
     fn readable(&self) -> ReadableFuture<'_>;
 }
 
@@ -224,6 +241,12 @@ impl Reactor {
 
 impl Default for Reactor {
     /// [`Reactor::current`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(zmq_core::reactor::Reactor::default().is_async_io());
+    /// ```
     fn default() -> Reactor {
         Reactor::current()
     }

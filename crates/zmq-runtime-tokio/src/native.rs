@@ -76,6 +76,17 @@ impl TokioReactor {
 
 impl From<TokioReactor> for Reactor {
     /// [`Reactor::custom`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_runtime_tokio::{Reactor, TokioReactor};
+    ///
+    /// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    /// let reactor: Reactor = TokioReactor::from_handle(runtime.handle().clone()).into();
+    /// assert!(!reactor.is_async_io());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     fn from(reactor: TokioReactor) -> Reactor {
         Reactor::custom(reactor)
     }

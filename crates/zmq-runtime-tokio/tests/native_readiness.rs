@@ -10,25 +10,12 @@ use tokio::time::timeout;
 use zmq_runtime_tokio::{
     CreateError, Error, Reactor, Socket, SocketType, TokioReactor, TokioRuntime,
 };
-use zmq_test_support::process_cpu_time;
+use zmq_test_support::{
+    process_cpu_time, tokio_current_thread as current_thread, tokio_multi_thread as multi_thread,
+};
 
 /// Every wait in these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("current-thread runtime")
-}
-
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("multi-thread runtime")
-}
 
 /// Held shared by every case, and exclusively by the CPU measurement, so
 /// that no other test of this binary burns CPU while it measures.

@@ -171,17 +171,9 @@ where
         }
     };
     let outcome = match rt {
-        Rt::TokioCurrentThread | Rt::TokioAsyncIo => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
-            .block_on(bounded),
+        Rt::TokioCurrentThread | Rt::TokioAsyncIo => tokio_current_thread().block_on(bounded),
         Rt::TokioMultiThread => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
+            let runtime = tokio_multi_thread();
             let task = runtime.spawn(bounded);
             runtime.block_on(task).expect("case panicked")
         }
@@ -191,6 +183,102 @@ where
     if let Err(error) = outcome {
         panic!("under {rt:?}: {error}");
     }
+}
+
+/// A tokio current-thread runtime with I/O and time enabled.
+pub fn tokio_current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio current-thread runtime")
+}
+
+/// A tokio multi-thread runtime with two workers, I/O and time enabled.
+pub fn tokio_multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio multi-thread runtime")
+}
+
+/// The adapters' one-call RPC entry points (`start_on_tokio` under the
+/// tokio executors, `start_on_smol` otherwise): a request-reply call, a
+/// pipeline notification and a pub-sub notification, then a clean close.
+pub async fn rpc_services_start_in_one_call(rt: Rt) -> TestResult {
+    use std::convert::Infallible;
+    use std::sync::atomic::AtomicI64;
+    use zmq_runtime_smol::rpc::StartOnSmol;
+    use zmq_runtime_tokio::rpc::{
+        Handlers, StartOnTokio, connect_pipeline, connect_pubsub, connect_rpc, serve_pipeline,
+        serve_pubsub, serve_rpc,
+    };
+
+    macro_rules! start {
+        ($builder:expr) => {
+            if rt.is_tokio() {
+                $builder.start_on_tokio()?
+            } else {
+                $builder.start_on_smol()?
+            }
+        };
+    }
+
+    let total = Arc::new(AtomicI64::new(0));
+    let handlers = || {
+        let counter = Arc::clone(&total);
+        Handlers::new()
+            .method("add", |(a, b): (i64, i64)| Ok::<_, Infallible>(a + b))
+            .method("count", move |n: i64| {
+                counter.fetch_add(n, Ordering::SeqCst);
+                Ok::<_, Infallible>(())
+            })
+    };
+    let counted = |wanted: i64| {
+        let total = Arc::clone(&total);
+        async move {
+            while total.load(Ordering::SeqCst) < wanted {
+                sleep(Duration::from_millis(2)).await;
+            }
+        }
+    };
+
+    let server = start!(serve_rpc(handlers()).bind("tcp://127.0.0.1:*"));
+    let client = start!(connect_rpc().connect(&server.endpoints()[0]).timeout(WAIT));
+    for n in 0..100 {
+        let sum: i64 = client.call("add").arg(n).arg(1).await?;
+        assert_eq!(sum, n + 1);
+    }
+
+    let sink = start!(serve_pipeline(handlers()).bind("tcp://127.0.0.1:*"));
+    let notifier = start!(connect_pipeline().connect(&sink.endpoints()[0]));
+    notifier.notify("count").arg(2).await?;
+    within(WAIT, "pipeline notification", counted(2)).await?;
+
+    let subscriber = start!(
+        serve_pubsub(handlers())
+            .bind("tcp://127.0.0.1:*")
+            .subscribe("topic")
+    );
+    let publisher = start!(connect_pubsub().connect(&subscriber.endpoints()[0]));
+    // Slow joiner: publish until the subscription has arrived.
+    let published = async {
+        while total.load(Ordering::SeqCst) == 2 {
+            publisher.publish("topic").notify("count").arg(1).await?;
+            sleep(Duration::from_millis(10)).await;
+        }
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    };
+    within(WAIT, "pub-sub notification", published).await??;
+
+    client.close();
+    notifier.close();
+    publisher.close();
+    sink.close();
+    subscriber.close();
+    server.close();
+    within(WAIT, "server closed", server.wait_closed()).await?;
+    Ok(())
 }
 
 /// Defines each case once and a `#[test]` per executor for it.
