@@ -45,6 +45,14 @@ where
     }
 }
 
+/// The next message of `socket`, which must come within [`LIMIT`].
+async fn recv_in_time(socket: &Socket) -> zmq_runtime_tokio::Multipart {
+    timeout(LIMIT, socket.recv())
+        .await
+        .expect("a message in time")
+        .expect("recv")
+}
+
 /// A bound/connected pair with native readiness on the current runtime.
 fn native_pair(bound: SocketType, connecting: SocketType) -> (Socket, Socket) {
     let server = zmq_runtime_tokio::socket(bound).expect("bound socket");
@@ -172,10 +180,7 @@ fn dropping_a_native_socket_after_its_parked_waiter_was_cancelled_is_clean() {
         drop(push);
         let (pull, push) = native_pair(SocketType::PULL, SocketType::PUSH);
         push.send("after").await.expect("send");
-        let message = timeout(LIMIT, pull.recv())
-            .await
-            .expect("recv in time")
-            .expect("recv");
+        let message = recv_in_time(&pull).await;
         assert_eq!(message[0], "after");
     });
 }
@@ -189,10 +194,7 @@ fn a_native_socket_outliving_its_runtime_fails_instead_of_hanging() {
     let (pull, push) = tokio_runtime.block_on(async {
         let (pull, push) = native_pair(SocketType::PULL, SocketType::PUSH);
         push.send("before").await.expect("send");
-        let message = timeout(LIMIT, pull.recv())
-            .await
-            .expect("in time")
-            .expect("recv");
+        let message = recv_in_time(&pull).await;
         assert_eq!(message[0], "before");
         (pull, push)
     });
@@ -252,16 +254,10 @@ fn native_and_async_io_sockets_of_one_context_talk_over_inproc() {
             .expect("async-io socket");
         plain.connect(&endpoint).expect("connect inproc");
         plain.send("across").await.expect("send");
-        let message = timeout(LIMIT, native.recv())
-            .await
-            .expect("in time")
-            .expect("recv");
+        let message = recv_in_time(&native).await;
         assert_eq!(message[0], "across");
         native.send("back").await.expect("send");
-        let message = timeout(LIMIT, plain.recv())
-            .await
-            .expect("in time")
-            .expect("recv");
+        let message = recv_in_time(&plain).await;
         assert_eq!(message[0], "back");
     });
 }
@@ -283,10 +279,7 @@ fn the_runtime_reactor_is_entered_for_plain_socket_new() {
     };
     tokio_runtime.block_on(async {
         push.send("entered").await.expect("send");
-        let message = timeout(LIMIT, pull.recv())
-            .await
-            .expect("in time")
-            .expect("recv");
+        let message = recv_in_time(&pull).await;
         assert_eq!(message[0], "entered");
     });
 }
