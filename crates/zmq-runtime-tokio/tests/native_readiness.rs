@@ -27,8 +27,13 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let _shared = CPU_QUIET.read().unwrap_or_else(PoisonError::into_inner);
+    let _shared = quiet_shared();
     run_on_both_flavours(case);
+}
+
+/// Taken by every test that does not go through [`on_both_flavours`].
+fn quiet_shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    CPU_QUIET.read().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn run_on_both_flavours<F, Fut>(case: F)
@@ -190,6 +195,7 @@ fn dropping_a_native_socket_after_its_parked_waiter_was_cancelled_is_clean() {
 /// fails with an I/O error at once (it never hangs, never panics).
 #[test]
 fn a_native_socket_outliving_its_runtime_fails_instead_of_hanging() {
+    let _shared = quiet_shared();
     let tokio_runtime = current_thread();
     let (pull, push) = tokio_runtime.block_on(async {
         let (pull, push) = native_pair(SocketType::PULL, SocketType::PUSH);
@@ -221,6 +227,7 @@ fn a_native_socket_outliving_its_runtime_fails_instead_of_hanging() {
 
 #[test]
 fn a_runtime_without_io_is_an_error_not_a_panic() {
+    let _shared = quiet_shared();
     let no_io = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -233,6 +240,7 @@ fn a_runtime_without_io_is_an_error_not_a_panic() {
 
 #[test]
 fn native_helpers_outside_a_runtime_are_errors() {
+    let _shared = quiet_shared();
     assert!(zmq_runtime_tokio::context().is_err());
     assert!(matches!(
         zmq_runtime_tokio::socket(SocketType::PAIR),
@@ -264,6 +272,7 @@ fn native_and_async_io_sockets_of_one_context_talk_over_inproc() {
 
 #[test]
 fn the_runtime_reactor_is_entered_for_plain_socket_new() {
+    let _shared = quiet_shared();
     let tokio_runtime = current_thread();
     let runtime = TokioRuntime::from_handle(tokio_runtime.handle().clone());
     let reactor = runtime.reactor();
@@ -287,3 +296,24 @@ fn the_runtime_reactor_is_entered_for_plain_socket_new() {
 static_assertions::assert_impl_all!(TokioReactor: Send, Sync, Clone, std::fmt::Debug);
 static_assertions::assert_impl_all!(Reactor: Send, Sync, Clone, std::fmt::Debug);
 static_assertions::assert_not_impl_any!(zmq_runtime_tokio::zmq_core::reactor::EnterGuard: Send, Sync);
+
+/// The behaviour suites' harness really runs the tokio cases (and the tasks
+/// they spawn) with native readiness, and `tokio_async_io` without.
+#[test]
+fn the_test_harness_enters_native_readiness_under_tokio() {
+    let _shared = quiet_shared();
+    use zmq_test_support::Rt;
+    for rt in Rt::ALL {
+        zmq_test_support::run(rt, |rt| async move {
+            let native = matches!(rt, Rt::TokioCurrentThread | Rt::TokioMultiThread);
+            assert_eq!(
+                !Reactor::current().is_async_io(),
+                native,
+                "case under {rt:?}"
+            );
+            let in_task = rt.spawn(async { !Reactor::current().is_async_io() }).await;
+            assert_eq!(in_task, native, "task under {rt:?}");
+            Ok(())
+        });
+    }
+}
