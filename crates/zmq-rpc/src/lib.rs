@@ -45,6 +45,10 @@
 //! background tasks (the reader, per-call tasks) and timers: they take them
 //! from the [`zmq_core::runtime::Runtime`] you pass to `start`, such as
 //! `zmq_runtime_tokio::TokioRuntime` or `zmq_runtime_smol::SmolRuntime`.
+//! The adapters start a builder in one call instead:
+//! `zmq_runtime_tokio::rpc::StartOnTokio::start_on_tokio` (which also gives
+//! the service's socket tokio's native readiness) and
+//! `zmq_runtime_smol::rpc::StartOnSmol::start_on_smol`.
 //!
 //! **Logging.** Through the `log` crate, target `"aiozmq.rpc"`
 //! ([`LOG_TARGET`]), with aiozmq's messages: malformed messages

@@ -12,7 +12,16 @@
 //! global executor ([`SmolRuntime::global`], [`smol::spawn`]); timers are
 //! [`smol::Timer`]s. [`create_zmq_connection`] and [`create_zmq_stream`] are
 //! aiozmq's entry points in one line, with the pump on smol's global
-//! executor.
+//! executor, and [`rpc`]'s `serve_rpc(..)...start_on_smol()` starts the RPC,
+//! pipeline and pub-sub services of zmq-rpc there in one call.
+//!
+//! smol's reactor *is* async-io's, so sockets need no other reactor here
+//! (`zmq-runtime-tokio` is the adapter that plugs a different one into
+//! [`zmq_core::reactor`]).
+//!
+//! Cargo features (default on): `stream` ([`create_zmq_stream`], the
+//! zmq-stream re-exports) and `rpc` (the [`rpc`] module); turn them off to
+//! depend only on the layers you use.
 //!
 //! The crate re-exports [`zmq_core`] and its main types, so a smol
 //! application can depend on this crate alone.
@@ -58,12 +67,19 @@ use std::time::Duration;
 
 use smol::{Executor, Timer};
 
+#[cfg(feature = "rpc")]
+pub mod rpc;
+
 pub use zmq_core;
 pub use zmq_core::runtime::{BoxFuture, Runtime};
 pub use zmq_core::{
     Context, Error, Frame, Multipart, SendError, Socket, SocketType, ZmqProtocol, ZmqTransport,
 };
+#[cfg(feature = "rpc")]
+pub use zmq_rpc;
+#[cfg(feature = "stream")]
 pub use zmq_stream;
+#[cfg(feature = "stream")]
 pub use zmq_stream::{StreamError, StreamOptions, ZmqStream};
 
 use zmq_core::transport::{Endpoints, ProtocolHandle};
@@ -93,6 +109,7 @@ use zmq_core::transport::{Endpoints, ProtocolHandle};
 /// })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg(feature = "stream")]
 pub fn create_zmq_stream(
     socket_type: SocketType,
     endpoints: &Endpoints,
