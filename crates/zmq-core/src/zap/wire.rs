@@ -34,12 +34,10 @@ pub(crate) fn parse(message: &Multipart) -> Parsed {
     let frames: Vec<&[u8]> = message.iter().map(|frame| &frame[..]).collect();
     // A reply needs the peer, the empty delimiter and the request id.
     let envelope = match (message.get(0), frames.get(1), frames.get(3)) {
-        (Some(routing_id), Some(delimiter), Some(request_id)) if delimiter.is_empty() => {
-            Some(Envelope {
-                routing_id: routing_id.clone(),
-                request_id: request_id.to_vec(),
-            })
-        }
+        (Some(routing_id), Some([]), Some(request_id)) => Some(Envelope {
+            routing_id: routing_id.clone(),
+            request_id: request_id.to_vec(),
+        }),
         _ => None,
     };
     let malformed =
