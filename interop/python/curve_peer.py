@@ -7,7 +7,8 @@ Usage:
       its Z85 text goes Python -> Rust) and no ZAP handler. Binds to
       tcp://127.0.0.1:*, prints the endpoint as the first stdout line, then
       `key <server public key, Z85>`, echoes every message until one whose
-      body is [END] (echoed too), prints `ok <count>` and exits.
+      body is [END] (echoed too), prints `ok <count>` and exits (raw_peer.py's
+      ROUTER side).
 
   python curve_peer.py client ENDPOINT SERVER_PUBLIC ALLOWED_SECRET UNLISTED_SECRET
       The keys are Z85 text made by Rust (Rust -> Python). Prints `keys
@@ -25,6 +26,8 @@ Every wait is bounded; stdin is not read (the harness closes it to stop).
 import sys
 
 import zmq
+
+import raw_peer
 
 WAIT_MS = 10000
 REFUSED_WAIT_MS = 1500
@@ -55,22 +58,8 @@ def serve():
     sock.bind("tcp://127.0.0.1:*")
     print(sock.getsockopt_string(zmq.LAST_ENDPOINT), flush=True)
     print(f"key {public.decode()}", flush=True)
-    count = 0
-    try:
-        while True:
-            frames = recv(sock, WAIT_MS, "a message to echo")
-            sock.send_multipart(frames)
-            if frames[1:] == [END]:
-                break
-            count += 1
-    except AssertionError as error:
-        print(f"FAIL server: {error}", flush=True)
-        return 1
-    finally:
-        sock.close()
-        ctx.term()
-    print(f"ok {count}", flush=True)
-    return 0
+    # raw_peer's ROUTER side: echo every message until [END].
+    return raw_peer.run_and_report("router", ctx, sock)
 
 
 def curve_dealer(ctx, endpoint, server_public, secret):

@@ -89,8 +89,9 @@ impl Server {
     }
 
     /// A client is refused: the server's monitor reports an authentication
-    /// failure with status 400, and its message never arrives.
-    async fn refuses(&mut self, client: &Socket) -> TestResult {
+    /// failure with status 400, and its message never arrives. The client is
+    /// closed afterwards (no more retries).
+    async fn refuses(&mut self, client: Socket) -> TestResult {
         within(WAIT, "queueing a message", client.send("must not arrive")).await??;
         let event = self.next_event().await?;
         assert_eq!(event.event, MonitorEvent::HandshakeFailedAuth, "{event:?}");
@@ -155,8 +156,7 @@ on_every_executor! {
         let mut server = Server::curve(&context, &server_keys)?;
 
         let intruder = curve_client(&context, &unlisted, &server_keys.public, &server.endpoint)?;
-        server.refuses(&intruder).await?;
-        intruder.close();
+        server.refuses(intruder).await?;
 
         let friend = curve_client(&context, &listed, &server_keys.public, &server.endpoint)?;
         server.admits(&friend, "listed").await?;
@@ -190,11 +190,9 @@ on_every_executor! {
         })?;
 
         let wrong = plain_client(&context, "admin", "guess", &server.endpoint)?;
-        server.refuses(&wrong).await?;
-        wrong.close();
+        server.refuses(wrong).await?;
         let unknown = plain_client(&context, "mallory", "secret", &server.endpoint)?;
-        server.refuses(&unknown).await?;
-        unknown.close();
+        server.refuses(unknown).await?;
         let right = plain_client(&context, "admin", "secret", &server.endpoint)?;
         server.admits(&right, "credentials ok").await?;
         auth.close();
@@ -208,8 +206,7 @@ on_every_executor! {
         let auth = start(rt, &context, policy)?;
         let mut server = Server::bind(&context, Transport::Ipc, |socket| socket.set_plain_server(true))?;
         let wrong = plain_client(&context, "local", "nope", &server.endpoint)?;
-        server.refuses(&wrong).await?;
-        wrong.close();
+        server.refuses(wrong).await?;
         let right = plain_client(&context, "local", "pw", &server.endpoint)?;
         server.admits(&right, "over ipc").await?;
         auth.close();
@@ -224,7 +221,7 @@ on_every_executor! {
         // NULL is checked by libzmq only when the server has a ZAP domain.
         let mut server = Server::bind(&context, Transport::Tcp, |socket| socket.set_zap_domain("net"))?;
         let client = null_client(&context, &server.endpoint)?;
-        server.refuses(&client).await?;
+        server.refuses(client).await?;
         auth.close();
         Ok(())
     }
@@ -236,8 +233,7 @@ on_every_executor! {
         let auth = start(rt, &context, policy)?;
         let mut server = Server::bind(&context, Transport::Tcp, |socket| socket.set_zap_domain("net"))?;
         let client = null_client(&context, &server.endpoint)?;
-        server.refuses(&client).await?;
-        client.close();
+        server.refuses(client).await?;
 
         auth.update(|policy| {
             policy.domain_mut("net").allow([127, 0, 0, 1]);
@@ -256,8 +252,7 @@ on_every_executor! {
         let mut server = Server::curve(&context, &server_keys)?;
 
         let early = curve_client(&context, &client_keys, &server_keys.public, &server.endpoint)?;
-        server.refuses(&early).await?;
-        early.close();
+        server.refuses(early).await?;
 
         auth.allow_curve_key(client_keys.public);
         let admitted = curve_client(&context, &client_keys, &server_keys.public, &server.endpoint)?;
@@ -269,7 +264,7 @@ on_every_executor! {
         revoked.default_domain_mut().allow_null(false);
         auth.set_policy(revoked);
         let late = curve_client(&context, &client_keys, &server_keys.public, &server.endpoint)?;
-        server.refuses(&late).await?;
+        server.refuses(late).await?;
         auth.close();
         Ok(())
     }
@@ -294,8 +289,7 @@ on_every_executor! {
         let mut server = Server::curve(&context, &server_keys)?;
 
         let refused = curve_client(&context, &other, &server_keys.public, &server.endpoint)?;
-        server.refuses(&refused).await?;
-        refused.close();
+        server.refuses(refused).await?;
         let admitted = curve_client(&context, &vip, &server_keys.public, &server.endpoint)?;
         server.admits(&admitted, "vip").await?;
         auth.close();
@@ -322,7 +316,7 @@ on_every_executor! {
         let table = plain_client(&context, "table", "pw", &server.endpoint)?;
         server.admits(&table, "by the table").await?;
         let wrong = plain_client(&context, "hook", "nope", &server.endpoint)?;
-        server.refuses(&wrong).await?;
+        server.refuses(wrong).await?;
         auth.close();
         Ok(())
     }

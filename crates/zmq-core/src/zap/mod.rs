@@ -371,6 +371,11 @@ impl ZapAuthenticator {
         *slot = Arc::new(policy);
     }
 
+    /// [`update`](ZapAuthenticator::update) of the default rules.
+    fn update_default(&self, change: impl FnOnce(&mut DomainPolicy)) {
+        self.update(|policy| change(policy.default_domain_mut()));
+    }
+
     /// Allows `ip` in the default rules (see [`DomainPolicy::allow`]).
     ///
     /// # Examples
@@ -385,8 +390,8 @@ impl ZapAuthenticator {
     /// ```
     pub fn allow(&self, ip: impl Into<std::net::IpAddr>) {
         let ip = ip.into();
-        self.update(|policy| {
-            policy.default_domain_mut().allow(ip);
+        self.update_default(|rules| {
+            rules.allow(ip);
         });
     }
 
@@ -404,8 +409,8 @@ impl ZapAuthenticator {
     /// ```
     pub fn deny(&self, ip: impl Into<std::net::IpAddr>) {
         let ip = ip.into();
-        self.update(|policy| {
-            policy.default_domain_mut().deny(ip);
+        self.update_default(|rules| {
+            rules.deny(ip);
         });
     }
 
@@ -416,10 +421,8 @@ impl ZapAuthenticator {
     /// See [`ZapAuthenticator::policy`].
     pub fn add_plain_user(&self, username: impl Into<String>, password: impl Into<String>) {
         let (username, password) = (username.into(), password.into());
-        self.update(|policy| {
-            policy
-                .default_domain_mut()
-                .add_plain_user(username, password);
+        self.update_default(|rules| {
+            rules.add_plain_user(username, password);
         });
     }
 
@@ -437,8 +440,8 @@ impl ZapAuthenticator {
     /// # Ok::<(), zmq_core::zap::ZapError>(())
     /// ```
     pub fn remove_plain_user(&self, username: &str) {
-        self.update(|policy| {
-            policy.default_domain_mut().remove_plain_user(username);
+        self.update_default(|rules| {
+            rules.remove_plain_user(username);
         });
     }
 
@@ -459,8 +462,8 @@ impl ZapAuthenticator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn allow_curve_key(&self, key: CurveKey) {
-        self.update(|policy| {
-            policy.default_domain_mut().allow_curve_key(key);
+        self.update_default(|rules| {
+            rules.allow_curve_key(key);
         });
     }
 
@@ -470,8 +473,8 @@ impl ZapAuthenticator {
     ///
     /// See [`ZapAuthenticator::allow_curve_key`].
     pub fn remove_curve_key(&self, key: &CurveKey) {
-        self.update(|policy| {
-            policy.default_domain_mut().remove_curve_key(key);
+        self.update_default(|rules| {
+            rules.remove_curve_key(key);
         });
     }
 
@@ -490,8 +493,8 @@ impl ZapAuthenticator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn allow_any_curve_key(&self, any: bool) {
-        self.update(|policy| {
-            policy.default_domain_mut().allow_any_curve_key(any);
+        self.update_default(|rules| {
+            rules.allow_any_curve_key(any);
         });
     }
 
