@@ -332,7 +332,9 @@ impl Socket {
         Ok(self.with_raw(|raw| raw.set_plain_password(password))??)
     }
 
-    /// `ZMQ_ZAP_DOMAIN`: the authentication domain a server asks ZAP about.
+    /// `ZMQ_ZAP_DOMAIN`: the authentication domain a server asks ZAP about:
+    /// which rules of a [`ZapPolicy`](crate::zap::ZapPolicy) apply. With a
+    /// domain, libzmq asks ZAP about NULL clients too.
     ///
     /// # Examples
     ///
@@ -444,7 +446,8 @@ impl Socket {
     /// Makes this socket a CURVE server with `keys`: `ZMQ_CURVE_SERVER`,
     /// then its secret and public key. Set it before binding or connecting;
     /// clients need `keys.public`. Every client with the right server key is
-    /// accepted unless a ZAP handler is installed.
+    /// accepted unless a ZAP handler runs in the socket's context, such as
+    /// [`ZapAuthenticator`](crate::zap::ZapAuthenticator).
     ///
     /// # Examples
     ///
@@ -511,8 +514,9 @@ impl Socket {
     /// another secure channel). The server side is
     /// [`set_plain_server(true)`](Socket::set_plain_server). libzmq 4.3's
     /// PLAIN server asks a ZAP handler to check the credentials and refuses
-    /// every client when none is installed (this crate has no ZAP
-    /// authenticator yet).
+    /// every client when none is installed: run a
+    /// [`ZapAuthenticator`](crate::zap::ZapAuthenticator) in the server's
+    /// context.
     ///
     /// # Examples
     ///
