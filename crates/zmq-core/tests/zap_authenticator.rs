@@ -24,9 +24,12 @@ const RETRY: Duration = Duration::from_secs(1);
 
 /// A ROUTER server in `context` whose monitor reports handshake outcomes.
 struct Server {
+    context: Context,
     socket: Socket,
     events: MonitorEvents,
     endpoint: String,
+    /// The server's public key, for a CURVE server.
+    curve_public: Option<CurveKey>,
 }
 
 impl Server {
@@ -49,16 +52,26 @@ impl Server {
         let events = socket.monitor_events()?;
         let endpoint = socket.bind(&transport.endpoint())?;
         Ok(Server {
+            context: context.clone(),
             socket,
             events,
             endpoint,
+            curve_public: None,
         })
     }
 
     fn curve(context: &Context, keys: &CurveKeyPair) -> Result<Server, zmq_core::Error> {
-        Server::bind(context, Transport::Tcp, |socket| {
+        let mut server = Server::bind(context, Transport::Tcp, |socket| {
             socket.set_curve_server_keys(keys)
-        })
+        })?;
+        server.curve_public = Some(keys.public);
+        Ok(server)
+    }
+
+    /// A CURVE client with `keys` that knows this (CURVE) server's key.
+    fn curve_client(&self, keys: &CurveKeyPair) -> Result<Socket, zmq_core::Error> {
+        let server_public = self.curve_public.expect("a CURVE server");
+        curve_client(&self.context, keys, &server_public, &self.endpoint)
     }
 
     /// The next handshake event, bounded in time.
@@ -105,18 +118,29 @@ impl Server {
     }
 }
 
+/// A DEALER in `context`, set up by `security`, connected to `endpoint`.
+fn client(
+    context: &Context,
+    endpoint: &str,
+    security: impl FnOnce(&Socket) -> zmq_core::Result<()>,
+) -> Result<Socket, zmq_core::Error> {
+    let client = context.socket(SocketType::DEALER)?;
+    client.set_linger(Some(Duration::ZERO))?;
+    client.set_reconnect_interval(Some(RETRY))?;
+    security(&client)?;
+    client.connect(endpoint)?;
+    Ok(client)
+}
+
 fn curve_client(
     context: &Context,
     keys: &CurveKeyPair,
     server: &CurveKey,
     endpoint: &str,
 ) -> Result<Socket, zmq_core::Error> {
-    let client = context.socket(SocketType::DEALER)?;
-    client.set_linger(Some(Duration::ZERO))?;
-    client.set_reconnect_interval(Some(RETRY))?;
-    client.set_curve_client_keys(keys, server)?;
-    client.connect(endpoint)?;
-    Ok(client)
+    client(context, endpoint, |socket| {
+        socket.set_curve_client_keys(keys, server)
+    })
 }
 
 fn plain_client(
@@ -125,20 +149,25 @@ fn plain_client(
     password: &str,
     endpoint: &str,
 ) -> Result<Socket, zmq_core::Error> {
-    let client = context.socket(SocketType::DEALER)?;
-    client.set_linger(Some(Duration::ZERO))?;
-    client.set_reconnect_interval(Some(RETRY))?;
-    client.set_plain_client(username, password)?;
-    client.connect(endpoint)?;
-    Ok(client)
+    client(context, endpoint, |socket| {
+        socket.set_plain_client(username, password)
+    })
 }
 
 fn null_client(context: &Context, endpoint: &str) -> Result<Socket, zmq_core::Error> {
-    let client = context.socket(SocketType::DEALER)?;
-    client.set_linger(Some(Duration::ZERO))?;
-    client.set_reconnect_interval(Some(RETRY))?;
-    client.connect(endpoint)?;
-    Ok(client)
+    client(context, endpoint, |_| Ok(()))
+}
+
+/// A fresh context, an authenticator in it with `policy`, and a CURVE
+/// server.
+fn curve_case(
+    rt: Rt,
+    policy: ZapPolicy,
+) -> Result<(ZapAuthenticator, Server), Box<dyn std::error::Error + Send + Sync>> {
+    let context = Context::new();
+    let auth = start(rt, &context, policy)?;
+    let server = Server::curve(&context, &CurveKeyPair::generate()?)?;
+    Ok((auth, server))
 }
 
 fn start(rt: Rt, context: &Context, policy: ZapPolicy) -> Result<ZapAuthenticator, ZapError> {
@@ -147,18 +176,15 @@ fn start(rt: Rt, context: &Context, policy: ZapPolicy) -> Result<ZapAuthenticato
 
 on_every_executor! {
     async fn curve_unlisted_key_is_refused_with_an_auth_event_and_listed_key_passes(rt) {
-        let context = Context::new();
-        let (server_keys, listed, unlisted) =
-            (CurveKeyPair::generate()?, CurveKeyPair::generate()?, CurveKeyPair::generate()?);
+        let (listed, unlisted) = (CurveKeyPair::generate()?, CurveKeyPair::generate()?);
         let mut policy = ZapPolicy::new();
         policy.default_domain_mut().allow_curve_key(listed.public);
-        let auth = start(rt, &context, policy)?;
-        let mut server = Server::curve(&context, &server_keys)?;
+        let (auth, mut server) = curve_case(rt, policy)?;
 
-        let intruder = curve_client(&context, &unlisted, &server_keys.public, &server.endpoint)?;
+        let intruder = server.curve_client(&unlisted)?;
         server.refuses(intruder).await?;
 
-        let friend = curve_client(&context, &listed, &server_keys.public, &server.endpoint)?;
+        let friend = server.curve_client(&listed)?;
         server.admits(&friend, "listed").await?;
         let stats = auth.stats();
         assert!(stats.denied >= 1 && stats.allowed == 1, "{stats:?}");
@@ -167,13 +193,10 @@ on_every_executor! {
     }
 
     async fn curve_any_key_mode_admits_an_unknown_key(rt) {
-        let context = Context::new();
-        let server_keys = CurveKeyPair::generate()?;
         let mut policy = ZapPolicy::new();
         policy.default_domain_mut().allow_any_curve_key(true);
-        let auth = start(rt, &context, policy)?;
-        let mut server = Server::curve(&context, &server_keys)?;
-        let client = curve_client(&context, &CurveKeyPair::generate()?, &server_keys.public, &server.endpoint)?;
+        let (auth, mut server) = curve_case(rt, policy)?;
+        let client = server.curve_client(&CurveKeyPair::generate()?)?;
         server.admits(&client, "anyone").await?;
         auth.close();
         Ok(())
@@ -245,17 +268,14 @@ on_every_executor! {
     }
 
     async fn policy_reload_applies_to_the_next_connection(rt) {
-        let context = Context::new();
-        let server_keys = CurveKeyPair::generate()?;
         let client_keys = CurveKeyPair::generate()?;
-        let auth = start(rt, &context, ZapPolicy::new())?;
-        let mut server = Server::curve(&context, &server_keys)?;
+        let (auth, mut server) = curve_case(rt, ZapPolicy::new())?;
 
-        let early = curve_client(&context, &client_keys, &server_keys.public, &server.endpoint)?;
+        let early = server.curve_client(&client_keys)?;
         server.refuses(early).await?;
 
         auth.allow_curve_key(client_keys.public);
-        let admitted = curve_client(&context, &client_keys, &server_keys.public, &server.endpoint)?;
+        let admitted = server.curve_client(&client_keys)?;
         server.admits(&admitted, "after reload").await?;
 
         // Revoking the key refuses the next connection (the admitted one
@@ -263,15 +283,13 @@ on_every_executor! {
         let mut revoked = ZapPolicy::new();
         revoked.default_domain_mut().allow_null(false);
         auth.set_policy(revoked);
-        let late = curve_client(&context, &client_keys, &server_keys.public, &server.endpoint)?;
+        let late = server.curve_client(&client_keys)?;
         server.refuses(late).await?;
         auth.close();
         Ok(())
     }
 
     async fn callback_decides_before_the_tables(rt) {
-        let context = Context::new();
-        let server_keys = CurveKeyPair::generate()?;
         let (vip, other) = (CurveKeyPair::generate()?, CurveKeyPair::generate()?);
         let vip_key = vip.public;
         let mut policy = ZapPolicy::new();
@@ -285,12 +303,11 @@ on_every_executor! {
             ZapMechanism::Curve { .. } => ZapDecision::deny("not a vip"),
             _ => ZapDecision::Defer,
         });
-        let auth = start(rt, &context, policy)?;
-        let mut server = Server::curve(&context, &server_keys)?;
+        let (auth, mut server) = curve_case(rt, policy)?;
 
-        let refused = curve_client(&context, &other, &server_keys.public, &server.endpoint)?;
+        let refused = server.curve_client(&other)?;
         server.refuses(refused).await?;
-        let admitted = curve_client(&context, &vip, &server_keys.public, &server.endpoint)?;
+        let admitted = server.curve_client(&vip)?;
         server.admits(&admitted, "vip").await?;
         auth.close();
         Ok(())
@@ -322,14 +339,11 @@ on_every_executor! {
     }
 
     async fn panicking_callback_is_answered_500_and_the_authenticator_keeps_serving(rt) {
-        let context = Context::new();
-        let server_keys = CurveKeyPair::generate()?;
         let client_keys = CurveKeyPair::generate()?;
         let mut policy = ZapPolicy::new();
         policy.set_callback(|_| panic!("callback bug (expected by the test)"));
-        let auth = start(rt, &context, policy)?;
-        let mut server = Server::curve(&context, &server_keys)?;
-        let client = curve_client(&context, &client_keys, &server_keys.public, &server.endpoint)?;
+        let (auth, mut server) = curve_case(rt, policy)?;
+        let client = server.curve_client(&client_keys)?;
         within(WAIT, "queueing a message", client.send("must not arrive")).await??;
         let event = server.next_event().await?;
         assert_eq!((event.event, event.value), (MonitorEvent::HandshakeFailedAuth, 500));
@@ -338,7 +352,7 @@ on_every_executor! {
         auth.update(|policy| {
             policy.clear_callback().default_domain_mut().allow_curve_key(client_keys.public);
         });
-        let client = curve_client(&context, &client_keys, &server_keys.public, &server.endpoint)?;
+        let client = server.curve_client(&client_keys)?;
         within(WAIT, "queueing a message", client.send("after the panic")).await??;
         let received = within(WAIT, "a message after the panic", server.socket.recv()).await??;
         assert_eq!(received[1], "after the panic");
@@ -348,14 +362,12 @@ on_every_executor! {
     }
 
     async fn malformed_zap_requests_get_500_or_are_dropped_and_serving_goes_on(rt) {
-        let context = Context::new();
-        let server_keys = CurveKeyPair::generate()?;
         let client_keys = CurveKeyPair::generate()?;
         let mut policy = ZapPolicy::new();
         policy.default_domain_mut().allow_curve_key(client_keys.public);
-        let auth = start(rt, &context, policy)?;
+        let (auth, mut server) = curve_case(rt, policy)?;
 
-        let raw = context.socket(SocketType::DEALER)?;
+        let raw = server.context.socket(SocketType::DEALER)?;
         raw.set_linger(Some(Duration::ZERO))?;
         raw.connect(ZAP_ENDPOINT)?;
         let cases: &[&[&[u8]]] = &[
@@ -385,8 +397,7 @@ on_every_executor! {
         assert_eq!((stats.malformed, stats.requests, stats.allowed), (6, 1, 1), "{stats:?}");
 
         // Still serving real handshakes.
-        let mut server = Server::curve(&context, &server_keys)?;
-        let client = curve_client(&context, &client_keys, &server_keys.public, &server.endpoint)?;
+        let client = server.curve_client(&client_keys)?;
         server.admits(&client, "still serving").await?;
         auth.close();
         Ok(())
@@ -420,20 +431,17 @@ on_every_executor! {
         // Not the authenticator's doing: libzmq refuses these before ZAP
         // is asked, and the server's monitor tells them apart from an
         // authentication failure.
-        let context = Context::new();
-        let server_keys = CurveKeyPair::generate()?;
         let mut policy = ZapPolicy::new();
         policy.default_domain_mut().allow_any_curve_key(true);
-        let auth = start(rt, &context, policy)?;
-        let mut server = Server::curve(&context, &server_keys)?;
+        let (auth, mut server) = curve_case(rt, policy)?;
         let impostor = CurveKeyPair::generate()?.public;
         for wrong_key in [true, false] {
             // Made only now: its failure must not be drained with the
             // previous client's retries.
             let client = if wrong_key {
-                curve_client(&context, &CurveKeyPair::generate()?, &impostor, &server.endpoint)?
+                curve_client(&server.context, &CurveKeyPair::generate()?, &impostor, &server.endpoint)?
             } else {
-                null_client(&context, &server.endpoint)?
+                null_client(&server.context, &server.endpoint)?
             };
             within(WAIT, "queueing a message", client.send("must not arrive")).await??;
             let event = server.next_event().await?;
@@ -456,12 +464,9 @@ on_every_executor! {
     async fn refusal_latency_is_bounded(rt) {
         // What a refused client costs the server: from connect to the
         // monitor's auth failure. Printed for the record; bounded by WAIT.
-        let context = Context::new();
-        let server_keys = CurveKeyPair::generate()?;
-        let auth = start(rt, &context, ZapPolicy::new())?;
-        let mut server = Server::curve(&context, &server_keys)?;
+        let (auth, mut server) = curve_case(rt, ZapPolicy::new())?;
         let started = Instant::now();
-        let client = curve_client(&context, &CurveKeyPair::generate()?, &server_keys.public, &server.endpoint)?;
+        let client = server.curve_client(&CurveKeyPair::generate()?)?;
         let event = server.next_event().await?;
         assert_eq!(event.event, MonitorEvent::HandshakeFailedAuth);
         eprintln!("{rt:?}: CURVE refusal after {:?}", started.elapsed());
