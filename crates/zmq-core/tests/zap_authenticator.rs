@@ -461,6 +461,54 @@ on_every_executor! {
         Ok(())
     }
 
+    async fn strict_zap_domain_fails_closed_without_an_authenticator(rt) {
+        // Without `zap_enforce_domain`, a CURVE server with no ZAP handler
+        // admits any key; with it (and a domain) it refuses until an
+        // authenticator runs, and again once it is closed.
+        let context = Context::new();
+        let keys = CurveKeyPair::generate()?;
+        // Options reach a listener when it binds: set them first.
+        let mut server = Server::bind(&context, Transport::Tcp, |socket| {
+            socket.set_curve_server_keys(&keys)?;
+            socket.set_zap_domain("strict")?;
+            socket.set_zap_enforce_domain(true)
+        })?;
+        server.curve_public = Some(keys.public);
+        let client_keys = CurveKeyPair::generate()?;
+
+        let early = server.curve_client(&client_keys)?;
+        within(WAIT, "queueing a message", early.send("must not arrive")).await??;
+        let event = server.next_event().await?;
+        assert_eq!(event.event, MonitorEvent::HandshakeFailedNoDetail, "{event:?}");
+        let leaked = timeout(NOTHING_ARRIVES, server.socket.recv()).await;
+        assert!(leaked.is_none(), "{leaked:?}");
+        early.close();
+
+        let mut policy = ZapPolicy::new();
+        policy.domain_mut("strict").allow_curve_key(client_keys.public);
+        let auth = start(rt, &context, policy)?;
+        let admitted = server.curve_client(&client_keys)?;
+        server.admits(&admitted, "with the authenticator").await?;
+        auth.close();
+
+        let late = server.curve_client(&client_keys)?;
+        within(WAIT, "queueing a message", late.send("must not arrive")).await??;
+        loop {
+            let event = server.next_event().await?;
+            match event.event {
+                MonitorEvent::HandshakeFailedNoDetail => break,
+                // A retry of the first client, refused by the authenticator
+                // while it ran.
+                MonitorEvent::HandshakeFailedAuth => continue,
+                _ => return Err(format!("unexpected event {event:?}").into()),
+            }
+        }
+        let leaked = timeout(NOTHING_ARRIVES, server.socket.recv()).await;
+        assert!(leaked.is_none(), "{leaked:?}");
+        late.close();
+        Ok(())
+    }
+
     async fn refusal_latency_is_bounded(rt) {
         // What a refused client costs the server: from connect to the
         // monitor's auth failure. Printed for the record; bounded by WAIT.

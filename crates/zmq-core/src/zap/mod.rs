@@ -23,7 +23,9 @@
 //! - One authenticator per [`Context`]: a second one is
 //!   [`ZapError::AlreadyRunning`]. Closing (or dropping every handle)
 //!   unbinds the endpoint at once, so a new one can start; from then on
-//!   libzmq behaves as without an authenticator again.
+//!   libzmq behaves as without an authenticator again, unless the server
+//!   sockets fail closed
+//!   ([`Socket::set_zap_enforce_domain`](crate::Socket::set_zap_enforce_domain)).
 //!
 //! The authenticator runs as one task: [`ZapAuthenticator::start`] spawns
 //! it through a [`Runtime`], or [`ZapAuthenticator::bind`] hands it over as
