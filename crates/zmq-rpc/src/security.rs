@@ -70,6 +70,8 @@ pub(crate) struct SocketSetup {
     pub(crate) context: Option<Context>,
     /// `ZMQ_ZAP_DOMAIN`, if set.
     pub(crate) zap_domain: Option<String>,
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`, if set.
+    pub(crate) zap_enforce_domain: Option<bool>,
 }
 
 impl SocketSetup {
@@ -79,6 +81,7 @@ impl SocketSetup {
             max_message_size: MaxMessageSize::Keep,
             context: None,
             zap_domain: None,
+            zap_enforce_domain: None,
         }
     }
 
@@ -88,6 +91,7 @@ impl SocketSetup {
             max_message_size: MaxMessageSize::ServerDefault,
             context: None,
             zap_domain: None,
+            zap_enforce_domain: None,
         }
     }
 
@@ -116,6 +120,9 @@ impl SocketSetup {
         }
         if let Some(domain) = &self.zap_domain {
             socket.set_zap_domain(domain)?;
+        }
+        if let Some(enforce) = self.zap_enforce_domain {
+            socket.set_zap_enforce_domain(enforce)?;
         }
         match self.max_message_size {
             MaxMessageSize::Keep => {}
@@ -255,6 +262,23 @@ macro_rules! security_methods {
         /// ```
         pub fn zap_domain(mut self, domain: impl Into<String>) -> $builder {
             self.setup.zap_domain = Some(domain.into());
+            self
+        }
+
+        /// Strict ZAP (`ZMQ_ZAP_ENFORCE_DOMAIN`, see
+        /// [`Socket::set_zap_enforce_domain`](zmq_core::Socket::set_zap_enforce_domain)):
+        /// with a [`zap_domain`](Self::zap_domain), the server refuses every
+        /// client while no authenticator runs in its context, instead of
+        /// admitting any CURVE key.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = concat!("let builder = ", $make, r#".zap_domain("api").zap_enforce_domain(true);"#)]
+        /// # let _ = builder;
+        /// ```
+        pub fn zap_enforce_domain(mut self, enforce: bool) -> $builder {
+            self.setup.zap_enforce_domain = Some(enforce);
             self
         }
     };

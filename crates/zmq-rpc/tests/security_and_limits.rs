@@ -119,6 +119,44 @@ on_every_executor! {
         Ok(())
     }
 
+    async fn rpc_server_with_a_strict_zap_domain_refuses_until_an_authenticator_runs(rt) {
+        let runtime = runtime_for(rt);
+        let context = Context::new();
+        let (server_keys, client_keys) = (CurveKeyPair::generate()?, CurveKeyPair::generate()?);
+        let (handlers, calls) = counting_handlers();
+        let server = serve_rpc(handlers)
+            .context(&context)
+            .zap_domain("strict")
+            .zap_enforce_domain(true)
+            .curve_server(server_keys.clone())
+            .bind(Transport::Tcp.endpoint())
+            .start(runtime.clone())?;
+        assert!(server.socket()?.zap_enforce_domain()?);
+        let client = connect_rpc()
+            .curve_client(client_keys.clone(), server_keys.public)
+            .connect(&server.endpoints()[0])
+            .timeout(NO_ANSWER)
+            .start(runtime.clone())?;
+        let outcome = within(WAIT, "call without an authenticator", client.call::<usize>("count").into_future()).await?;
+        assert!(matches!(outcome, Err(CallError::Timeout(_))), "{outcome:?}");
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+
+        let mut policy = ZapPolicy::new();
+        policy.domain_mut("strict").allow_curve_key(client_keys.public);
+        let auth = ZapAuthenticator::start(&context, policy, runtime)?;
+        // The client reconnects on its own; a new call goes through. The
+        // timed-out request may still wait in the client's queue and be
+        // delivered first, once the client is admitted: one or two calls.
+        let count: usize = client.call("count").timeout(WAIT).await?;
+        assert!((1..=2).contains(&count), "{count}");
+
+        client.close();
+        server.close();
+        within(WAIT, "server wait_closed", server.wait_closed()).await?;
+        auth.close();
+        Ok(())
+    }
+
     async fn rpc_request_reply_over_curve(rt) {
         let runtime = runtime_for(rt);
         let server_keys = CurveKeyPair::generate()?;
