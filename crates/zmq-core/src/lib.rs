@@ -33,6 +33,9 @@
 //! - [`transport`]: aiozmq's transport/protocol API,
 //!   [`create_zmq_connection`], [`ZmqTransport`] and [`ZmqProtocol`], with a
 //!   background pump spawned through the [`runtime::Runtime`].
+//! - [`zap`]: an async ZAP authenticator ([`zap::ZapAuthenticator`]): IP
+//!   allow and deny lists, PLAIN password tables and CURVE client keys per
+//!   ZAP domain, a callback hook, reloadable while it runs.
 //!
 //! Every future is cancel safe: dropping it never loses or half-sends a
 //! message. A socket is `Send + Sync`; a reader task and a writer task can
@@ -104,6 +107,7 @@ mod readiness;
 pub mod runtime;
 mod socket;
 pub mod transport;
+pub mod zap;
 
 pub use capabilities::{Capabilities, capabilities};
 pub use context::Context;
