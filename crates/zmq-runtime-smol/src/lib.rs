@@ -13,7 +13,8 @@
 //! [`smol::Timer`]s. [`create_zmq_connection`] and [`create_zmq_stream`] are
 //! aiozmq's entry points in one line, with the pump on smol's global
 //! executor, and [`rpc`]'s `serve_rpc(..)...start_on_smol()` starts the RPC,
-//! pipeline and pub-sub services of zmq-rpc there in one call.
+//! pipeline and pub-sub services of zmq-rpc there in one call;
+//! [`start_zap_authenticator`] does the same for the ZAP authenticator.
 //!
 //! smol's reactor *is* async-io's, so sockets need no other reactor here
 //! (`zmq-runtime-tokio` is the adapter that plugs a different one into
@@ -342,4 +343,33 @@ impl Runtime for SmolRuntime {
             Timer::after(duration).await;
         })
     }
+}
+
+/// [`ZapAuthenticator::start`](zmq_core::zap::ZapAuthenticator::start) on
+/// smol's global executor: the ZAP authenticator of `context` in one call.
+///
+/// # Errors
+///
+/// [`ZapError::AlreadyRunning`](zmq_core::zap::ZapError::AlreadyRunning) if
+/// another authenticator runs in `context`; the socket's errors.
+///
+/// # Examples
+///
+/// A PLAIN server that admits one user:
+///
+/// ```
+/// use zmq_runtime_smol::zmq_core::zap::ZapPolicy;
+/// use zmq_runtime_smol::{Context, start_zap_authenticator};
+///
+/// let context = Context::new();
+/// let authenticator = start_zap_authenticator(&context, ZapPolicy::new())?;
+/// authenticator.add_plain_user("admin", "secret");
+/// authenticator.close();
+/// # Ok::<(), zmq_runtime_smol::zmq_core::zap::ZapError>(())
+/// ```
+pub fn start_zap_authenticator(
+    context: &Context,
+    policy: zmq_core::zap::ZapPolicy,
+) -> Result<zmq_core::zap::ZapAuthenticator, zmq_core::zap::ZapError> {
+    zmq_core::zap::ZapAuthenticator::start(context, policy, Arc::new(SmolRuntime::global()))
 }

@@ -15,7 +15,8 @@
 //! - One-line entry points with their background tasks on the current
 //!   tokio runtime: [`create_zmq_connection`] and [`create_zmq_stream`]
 //!   (aiozmq's), and [`rpc`]'s `serve_rpc(..)...start_on_tokio()` for the
-//!   RPC, pipeline and pub-sub services of zmq-rpc.
+//!   RPC, pipeline and pub-sub services of zmq-rpc, and
+//!   [`start_zap_authenticator`] for the ZAP authenticator of a context.
 //!
 //! Cargo features (default on): `stream` ([`create_zmq_stream`], the
 //! zmq-stream re-exports) and `rpc` (the [`rpc`] module); turn them off to
@@ -263,6 +264,9 @@ pub enum CreateError {
     #[cfg(feature = "rpc")]
     #[error(transparent)]
     Service(#[from] zmq_rpc::ServiceError),
+    /// The ZAP authenticator could not start.
+    #[error(transparent)]
+    Zap(#[from] zmq_core::zap::ZapError),
 }
 
 /// The tokio [`Runtime`]: spawns onto, and times with, a tokio runtime.
@@ -494,4 +498,45 @@ impl StdError for NoRuntime {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         Some(&self.source)
     }
+}
+
+/// [`ZapAuthenticator::start`](zmq_core::zap::ZapAuthenticator::start) on
+/// the current tokio runtime: the ZAP authenticator of `context` in one
+/// call, its socket with the adapter's (native) readiness.
+///
+/// # Errors
+///
+/// [`CreateError::NoRuntime`] outside a tokio runtime;
+/// [`CreateError::Zap`] if another authenticator runs in `context` or the
+/// socket cannot be made.
+///
+/// # Examples
+///
+/// A PLAIN server that admits one user:
+///
+/// ```
+/// use zmq_runtime_tokio::zmq_core::zap::ZapPolicy;
+/// use zmq_runtime_tokio::{Context, start_zap_authenticator};
+///
+/// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// # runtime.block_on(async {
+/// let context = Context::new();
+/// let authenticator = start_zap_authenticator(&context, ZapPolicy::new())?;
+/// authenticator.add_plain_user("admin", "secret");
+/// authenticator.close();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn start_zap_authenticator(
+    context: &Context,
+    policy: zmq_core::zap::ZapPolicy,
+) -> Result<zmq_core::zap::ZapAuthenticator, CreateError> {
+    let runtime = TokioRuntime::try_current()?;
+    let _entered = runtime.reactor().enter();
+    Ok(zmq_core::zap::ZapAuthenticator::start(
+        context,
+        policy,
+        Arc::new(runtime),
+    )?)
 }

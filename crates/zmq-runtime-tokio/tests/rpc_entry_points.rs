@@ -1,4 +1,5 @@
-//! `zmq_runtime_tokio::rpc`: every zmq-rpc builder started on the current
+//! `zmq_runtime_tokio::rpc`: every zmq-rpc builder, and
+//! `start_zap_authenticator`: the ZAP authenticator, started on the current
 //! tokio runtime in one call, on both runtime flavours (the scenario is
 //! shared with the smol adapter's test, in zmq-test-support).
 
@@ -36,4 +37,24 @@ fn a_bad_endpoint_is_a_service_error() {
             .expect_err("bad endpoint");
         assert!(matches!(error, CreateError::Service(_)), "{error:?}");
     });
+}
+
+#[test]
+fn zap_authenticator_starts_on_tokio_in_one_call() {
+    for rt in [
+        Rt::TokioCurrentThread,
+        Rt::TokioMultiThread,
+        Rt::TokioAsyncIo,
+    ] {
+        zmq_test_support::run(rt, zmq_test_support::zap_authenticator_starts_in_one_call);
+    }
+}
+
+#[test]
+fn start_zap_authenticator_outside_a_runtime_is_an_error() {
+    let context = zmq_runtime_tokio::Context::new();
+    let policy = zmq_runtime_tokio::zmq_core::zap::ZapPolicy::new();
+    let error =
+        zmq_runtime_tokio::start_zap_authenticator(&context, policy).expect_err("no runtime");
+    assert!(matches!(error, CreateError::NoRuntime(_)), "{error:?}");
 }

@@ -281,6 +281,50 @@ pub async fn rpc_services_start_in_one_call(rt: Rt) -> TestResult {
     Ok(())
 }
 
+/// The adapters' one-call ZAP authenticator (`start_zap_authenticator` of
+/// the tokio adapter under the tokio executors, of the smol adapter
+/// otherwise): a PLAIN server admits the listed user's message and the
+/// authenticator refuses a wrong password.
+pub async fn zap_authenticator_starts_in_one_call(rt: Rt) -> TestResult {
+    let context = zmq_core::Context::new();
+    let policy = zmq_core::zap::ZapPolicy::new();
+    let authenticator = if rt.is_tokio() {
+        zmq_runtime_tokio::start_zap_authenticator(&context, policy)?
+    } else {
+        zmq_runtime_smol::start_zap_authenticator(&context, policy)?
+    };
+    authenticator.add_plain_user("admin", "secret");
+
+    let server = context.socket(SocketType::PULL)?;
+    server.set_plain_server(true)?;
+    server.set_zap_domain("global")?;
+    let endpoint = server.bind("tcp://127.0.0.1:*")?;
+    let client_with = |password: &str| -> Result<Socket, zmq_core::Error> {
+        let client = context.socket(SocketType::PUSH)?;
+        client.set_plain_client("admin", password)?;
+        client.set_linger(Some(Duration::ZERO))?;
+        client.connect(&endpoint)?;
+        Ok(client)
+    };
+
+    let intruder = client_with("guess")?;
+    let refused = async {
+        while authenticator.stats().denied == 0 {
+            sleep(Duration::from_millis(2)).await;
+        }
+    };
+    within(WAIT, "wrong password refused", refused).await?;
+    drop(intruder);
+
+    let admin = client_with("secret")?;
+    within(WAIT, "admitted send", admin.send("hello")).await??;
+    let message = within(WAIT, "admitted message", server.recv()).await??;
+    assert_eq!(message[0], "hello");
+    assert_eq!(authenticator.stats().allowed, 1);
+    authenticator.close();
+    Ok(())
+}
+
 /// Defines each case once and a `#[test]` per executor for it.
 ///
 /// Each `async fn name(rt) { ... }` becomes a module `name` holding the tests
