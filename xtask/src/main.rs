@@ -7,6 +7,7 @@
 //! cargo xtask ci --step clippy       # just one step
 //! cargo xtask ci -- --nocapture      # extra arguments for the test harness
 //! cargo xtask interop                # the Python interop suite alone
+//! cargo xtask bench [--quick]        # our layers against the native zmq crate
 //! cargo xtask help
 //! ```
 //!
@@ -66,6 +67,17 @@ Commands:
           (the same as `ci --step interop`): creates or reuses the venv
           target/interop-venv from interop/python/requirements.txt, builds
           the rpc_interop_server example and runs the zmq-interop tests.
+  bench [--quick] [--filter TEXT] [--reps N] [<BENCH-ARGS>...]
+          Throughput, round trips, RPC rates and memory of our layers
+          against the native blocking `zmq` crate, interleaved in one run
+          (release build of the zmq-bench package; not part of `ci`).
+          Prints a table and writes target/bench/results.jsonl.
+          --quick          a smoke run of under a minute
+          --filter TEXT    only rows whose key contains TEXT
+                           (e.g. push-pull/core, rtt, rpc-calls)
+          --reps N         native/ours pairs per row (default 7)
+          Other arguments go to the bench binary as they are
+          (`cargo xtask bench --help` lists them). See docs/performance.md.
   help    Print this message
 
 Environment:
@@ -100,10 +112,7 @@ fn real_main() -> Result<()> {
         }
         Some("ci") => ci(&rest),
         Some("interop") => interop(&rest),
-        // Reserved for later: `bench` will get its own
-        // `fn bench(&[String]) -> Result<()>` and an arm here
-        // (and a line in USAGE once it exists).
-        Some(cmd @ "bench") => bail!("`cargo xtask {cmd}` is not implemented yet"),
+        Some("bench") => bench(&rest),
         Some(other) => {
             eprint!("{USAGE}");
             bail!("unknown subcommand `{other}` (see `cargo xtask help`)")
@@ -337,6 +346,34 @@ fn step_test(ctx: &Ctx) -> Result<()> {
 
 // ---------------------------------------------------------------------------
 // `interop`
+// ---------------------------------------------------------------------------
+// `bench`
+// ---------------------------------------------------------------------------
+
+/// The package holding the benchmark binary.
+const BENCH_PACKAGE: &str = "zmq-bench";
+
+/// `cargo xtask bench [<BENCH-ARGS>...]`: builds the bench binary in release
+/// mode and runs it with the arguments as given (a leading `--` is
+/// dropped).
+fn bench(args: &[String]) -> Result<()> {
+    let args = match args.split_first() {
+        Some((first, rest)) if first == "--" => rest,
+        _ => args,
+    };
+    let ctx = Ctx::new(Vec::new())?;
+    let mut cmd = ctx.cargo(&["run", "--release", "--package", BENCH_PACKAGE, "--"]);
+    cmd.args(args);
+    let started = Instant::now();
+    let result = run(cmd);
+    println!(
+        "==> bench {} ({})",
+        if result.is_ok() { "done" } else { "FAILED" },
+        secs(started.elapsed())
+    );
+    result
+}
+
 // ---------------------------------------------------------------------------
 
 /// `cargo xtask interop [-- <TEST-ARGS>...]`: the `interop` step alone.

@@ -117,7 +117,8 @@ pub use monitor::{EventMask, MonitorEvent, MonitorEvents, MonitorFrameError, Soc
 pub use poller::{PollKey, Poller};
 pub use proxy::{Proxy, ProxySideStatistics, ProxyStatistics, ProxySteering, proxy};
 pub use socket::{
-    DEFAULT_LINGER, PollEvents, ReadyFuture, RecvFuture, SendFuture, Socket, SocketType,
+    DEFAULT_BATCH_SIZE, DEFAULT_LINGER, PollEvents, ReadyFuture, RecvFuture, SendFuture, Socket,
+    SocketType,
 };
 pub use transport::{ZmqProtocol, ZmqTransport, create_zmq_connection};
 

@@ -22,10 +22,46 @@ fn linked_libzmq_has_curve_draft_and_is_4_3_5_or_newer() {
 }
 
 #[test]
+fn tuned_batch_sizes_are_the_default_of_our_sockets_and_overridable() -> TestResult {
+    // Every way this crate creates a socket applies the tuned default.
+    let made = [
+        Socket::new(SocketType::PUSH)?,
+        zmq_core::Context::global().socket(SocketType::PULL)?,
+        zmq_core::Context::new().socket(SocketType::ROUTER)?,
+    ];
+    for socket in &made {
+        assert_eq!(socket.in_batch_size()?, zmq_core::DEFAULT_BATCH_SIZE);
+        assert_eq!(socket.out_batch_size()?, zmq_core::DEFAULT_BATCH_SIZE);
+    }
+    assert_eq!(zmq_core::DEFAULT_BATCH_SIZE, 256 * 1024);
+
+    // Overridable per socket, and the override is what a connection uses:
+    // messages still flow with libzmq's stock 8 KiB on one side.
+    let (push, pull) = (&made[0], &made[1]);
+    push.set_out_batch_size(8192)?;
+    pull.set_in_batch_size(8192)?;
+    assert_eq!(push.out_batch_size()?, 8192);
+    assert_eq!(pull.in_batch_size()?, 8192);
+    let endpoint = pull.bind(&Transport::Tcp.endpoint())?;
+    push.connect(&endpoint)?;
+    futures_lite::future::block_on(async {
+        within(WAIT, "send", push.send(vec![7u8; 100_000])).await??;
+        let received = within(WAIT, "recv", pull.recv()).await??;
+        assert_eq!(received[0].len(), 100_000);
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    })?;
+
+    // An adopted socket keeps its own options: libzmq's default here.
+    let raw = zmq_core::zmq::Context::new().socket(zmq_core::zmq::PAIR)?;
+    let adopted = Socket::from_zmq(raw)?;
+    assert_eq!(adopted.in_batch_size()?, 8192);
+    assert_eq!(adopted.out_batch_size()?, 8192);
+    Ok(())
+}
+
+#[test]
 fn batch_sizes_round_trip_and_bad_values_are_errors() -> TestResult {
     let socket = Socket::new(SocketType::DEALER)?;
-    assert_eq!(socket.in_batch_size()?, 8192);
-    assert_eq!(socket.out_batch_size()?, 8192);
     socket.set_in_batch_size(256 * 1024)?;
     socket.set_out_batch_size(64 * 1024)?;
     assert_eq!(socket.in_batch_size()?, 256 * 1024);

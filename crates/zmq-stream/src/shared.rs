@@ -105,15 +105,23 @@ impl ZmqProtocol for StreamProtocol {
     }
 
     fn msg_received(&mut self, message: Multipart) -> CallbackResult {
-        let pause = {
+        let (pause, was_empty) = {
             let mut state = self.shared.state();
+            let was_empty = state.queue.is_empty();
             state.queue_bytes += message.byte_len();
             state.queue.push_back(message);
             let pause = !state.read_paused && state.queue_bytes > state.high_read;
             state.read_paused |= pause;
-            pause
+            (pause, was_empty)
         };
-        self.shared.readable.notify(usize::MAX);
+        // A reader sleeps only after it found the queue empty (listening
+        // before its last look), and every sleeper is woken when the queue
+        // turns non-empty; a woken reader looks again before sleeping. So
+        // only that turn needs a notification: one per message cost a
+        // wake-up per message (see docs/performance.md).
+        if was_empty {
+            self.shared.readable.notify(usize::MAX);
+        }
         if pause {
             if let Some(transport) = &self.transport {
                 transport.pause_reading();

@@ -368,14 +368,23 @@ impl ZmqTransport {
         if message.is_empty() {
             return Err(Error::EmptyMessage);
         }
-        let change = {
+        let (change, was_empty) = {
             let mut state = self.inner.state();
             if state.closing {
                 return Err(Error::Closed);
             }
-            state.buffer.push(message)
+            let was_empty = state.buffer.is_empty();
+            (state.buffer.push(message), was_empty)
         };
-        self.inner.wake_pump();
+        // The pump sleeps on its wake-up event only after it saw the buffer
+        // empty (with the listener armed first); while the buffer holds
+        // anything it flushes, or waits for the socket, and re-reads the
+        // buffer every turn. So only the write that makes the buffer
+        // non-empty needs to wake it: waking it for every message cost a
+        // cross-thread wake-up per message (see docs/performance.md).
+        if was_empty {
+            self.inner.wake_pump();
+        }
         self.apply(change);
         Ok(())
     }
