@@ -105,6 +105,12 @@ def main():
     sock.linger = 5000
     sock.bind("tcp://127.0.0.1:*")
     print(sock.getsockopt_string(zmq.LAST_ENDPOINT), flush=True)
+    return run_and_report(kind, ctx, sock)
+
+
+def run_and_report(kind, ctx, sock):
+    """Runs `kind`'s side on the bound `sock`, prints `ok <count>` or `FAIL
+    <why>`, closes the socket and terminates `ctx`; returns the exit code."""
     try:
         count = run(kind, sock)
     except AssertionError as error:

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use crate::error::Result;
+use crate::reactor::Reactor;
 use crate::socket::{Socket, SocketType};
 
 /// A libzmq context: the I/O threads behind a set of sockets.
@@ -31,6 +32,9 @@ use crate::socket::{Socket, SocketType};
 #[derive(Clone)]
 pub struct Context {
     inner: Arc<ContextInner>,
+    /// The reactor of sockets made through this handle; `None`: the
+    /// thread's current one (see [`crate::reactor`]).
+    reactor: Option<Reactor>,
 }
 
 struct ContextInner {
@@ -83,7 +87,43 @@ impl Context {
     pub fn from_zmq(context: zmq::Context) -> Context {
         Context {
             inner: Arc::new(ContextInner { zmq: Some(context) }),
+            reactor: None,
         }
+    }
+
+    /// A handle to the same libzmq context whose sockets wait through
+    /// `reactor` (see [`crate::reactor`] for how a socket picks one).
+    /// Sockets of both handles connect over `inproc://`: it is one libzmq
+    /// context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_core::reactor::Reactor;
+    /// use zmq_core::{Context, SocketType};
+    ///
+    /// let context = Context::global().with_reactor(Reactor::async_io());
+    /// assert!(context.same_as(&Context::global()));
+    /// assert!(context.reactor().is_some_and(Reactor::is_async_io));
+    /// let socket = context.socket(SocketType::PAIR)?;
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn with_reactor(&self, reactor: Reactor) -> Context {
+        Context {
+            inner: Arc::clone(&self.inner),
+            reactor: Some(reactor),
+        }
+    }
+
+    /// The reactor set with [`with_reactor`](Context::with_reactor), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(zmq_core::Context::new().reactor().is_none());
+    /// ```
+    pub fn reactor(&self) -> Option<&Reactor> {
+        self.reactor.as_ref()
     }
 
     /// The `zmq::Context` underneath.
@@ -189,6 +229,7 @@ impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
             .field("id", &Arc::as_ptr(&self.inner))
+            .field("reactor", &self.reactor)
             .finish()
     }
 }

@@ -3,7 +3,9 @@
 //! `zmq-core` turns libzmq sockets into async ones that run under any
 //! executor (tokio, smol, async-std, or a plain
 //! `futures_lite::future::block_on`): readiness comes from libzmq's
-//! notification descriptor (`ZMQ_FD`) through `async-io`'s reactor.
+//! notification descriptor (`ZMQ_FD`) through `async-io`'s reactor, or
+//! through another event loop plugged into the [`reactor`] seam
+//! (`zmq-runtime-tokio` plugs in tokio's).
 //!
 //! - [`Socket`]: every classic socket type, whole multipart messages in and
 //!   out ([`Socket::send`], [`Socket::recv`], [`Socket::try_send`],
@@ -23,12 +25,17 @@
 //!   [`Socket::set_curve_server_keys`], [`Socket::set_curve_client_keys`]
 //!   and [`Socket::set_plain_client`] set a socket's security in one call.
 //! - [`runtime::Runtime`]: the seam through which upper layers ask an
-//!   executor adapter for spawning and timers.
+//!   executor adapter for spawning and timers; [`reactor`]: the seam through
+//!   which an adapter supplies the event loop that watches `ZMQ_FD`
+//!   ([`Context::with_reactor`], [`reactor::Reactor::enter`]).
 //! - The socket monitor: [`Socket::enable_monitor`] and
 //!   [`Socket::monitor_events`], a stream of typed [`SocketEvent`]s.
 //! - [`transport`]: aiozmq's transport/protocol API,
 //!   [`create_zmq_connection`], [`ZmqTransport`] and [`ZmqProtocol`], with a
 //!   background pump spawned through the [`runtime::Runtime`].
+//! - [`zap`]: an async ZAP authenticator ([`zap::ZapAuthenticator`]): IP
+//!   allow and deny lists, PLAIN password tables and CURVE client keys per
+//!   ZAP domain, a callback hook, reloadable while it runs.
 //!
 //! Every future is cancel safe: dropping it never loses or half-sends a
 //! message. A socket is `Send + Sync`; a reader task and a writer task can
@@ -95,10 +102,12 @@ mod monitor;
 mod options;
 mod poller;
 mod proxy;
+pub mod reactor;
 mod readiness;
 pub mod runtime;
 mod socket;
 pub mod transport;
+pub mod zap;
 
 pub use capabilities::{Capabilities, capabilities};
 pub use context::Context;

@@ -12,6 +12,8 @@ use crate::socket::{Socket, last_error};
 const ZMQ_IN_BATCH_SIZE: c_int = 101;
 /// `ZMQ_OUT_BATCH_SIZE` from libzmq's DRAFT API.
 const ZMQ_OUT_BATCH_SIZE: c_int = 102;
+/// `ZMQ_ZAP_ENFORCE_DOMAIN` from libzmq's DRAFT API.
+const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
 
 /// Plain integer and boolean options map one to one onto libzmq's.
 macro_rules! plain_options {
@@ -332,7 +334,9 @@ impl Socket {
         Ok(self.with_raw(|raw| raw.set_plain_password(password))??)
     }
 
-    /// `ZMQ_ZAP_DOMAIN`: the authentication domain a server asks ZAP about.
+    /// `ZMQ_ZAP_DOMAIN`: the authentication domain a server asks ZAP about:
+    /// which rules of a [`ZapPolicy`](crate::zap::ZapPolicy) apply. With a
+    /// domain, libzmq asks ZAP about NULL clients too.
     ///
     /// # Examples
     ///
@@ -444,7 +448,8 @@ impl Socket {
     /// Makes this socket a CURVE server with `keys`: `ZMQ_CURVE_SERVER`,
     /// then its secret and public key. Set it before binding or connecting;
     /// clients need `keys.public`. Every client with the right server key is
-    /// accepted unless a ZAP handler is installed.
+    /// accepted unless a ZAP handler runs in the socket's context, such as
+    /// [`ZapAuthenticator`](crate::zap::ZapAuthenticator).
     ///
     /// # Examples
     ///
@@ -511,8 +516,9 @@ impl Socket {
     /// another secure channel). The server side is
     /// [`set_plain_server(true)`](Socket::set_plain_server). libzmq 4.3's
     /// PLAIN server asks a ZAP handler to check the credentials and refuses
-    /// every client when none is installed (this crate has no ZAP
-    /// authenticator yet).
+    /// every client when none is installed: run a
+    /// [`ZapAuthenticator`](crate::zap::ZapAuthenticator) in the server's
+    /// context.
     ///
     /// # Examples
     ///
@@ -581,6 +587,36 @@ impl Socket {
     /// Zero is refused (`EINVAL`), and so is more than `i32::MAX`.
     pub fn set_out_batch_size(&self, bytes: usize) -> Result<()> {
         self.set_batch_size(ZMQ_OUT_BATCH_SIZE, "ZMQ_OUT_BATCH_SIZE", bytes)
+    }
+
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN` (DRAFT API): strict ZAP. With it, a
+    /// server socket that has a ZAP domain refuses every handshake while no
+    /// ZAP handler runs in its context (the server's monitor reports
+    /// [`HandshakeFailedNoDetail`](crate::MonitorEvent::HandshakeFailedNoDetail)),
+    /// instead of admitting every CURVE client; a CURVE server *without* a
+    /// domain then never asks ZAP at all. Set it together with
+    /// [`set_zap_domain`](Socket::set_zap_domain) so that a stopped or
+    /// not yet started [`ZapAuthenticator`](crate::zap::ZapAuthenticator)
+    /// fails closed. Off by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::ROUTER)?;
+    /// assert!(!socket.zap_enforce_domain()?);
+    /// socket.set_zap_domain("api")?;
+    /// socket.set_zap_enforce_domain(true)?;
+    /// assert!(socket.zap_enforce_domain()?);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn zap_enforce_domain(&self) -> Result<bool> {
+        Ok(self.get_int_option(ZMQ_ZAP_ENFORCE_DOMAIN)? != 0)
+    }
+
+    /// Sets the value [`zap_enforce_domain`](Socket::zap_enforce_domain)
+    /// reads.
+    pub fn set_zap_enforce_domain(&self, enforce: bool) -> Result<()> {
+        self.set_int_option(ZMQ_ZAP_ENFORCE_DOMAIN, c_int::from(enforce))
     }
 
     fn batch_size(&self, option: c_int) -> Result<usize> {

@@ -20,16 +20,16 @@
 //! task sharing one socket never evict each other's wakers.
 
 use std::future::Future;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::BorrowedFd;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use async_io::{Async, Readable};
 use event_listener::{Event, EventListener};
 
 use crate::error::{Error, Result};
+use crate::reactor::{Reactor, Registration, Wait};
 
 /// Which way an operation moves messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,8 @@ pub(crate) struct SocketCore {
     raw: Mutex<Option<zmq::Socket>>,
     /// A duplicate of `ZMQ_FD`, owned by us: the registration with the
     /// reactor stays valid even after libzmq closes its own descriptor.
-    fd: Async<OwnedFd>,
+    /// Registered with the socket's reactor (see `reactor.rs`).
+    fd: Registration,
     sides: [Side; 2],
 }
 
@@ -87,16 +88,14 @@ impl std::fmt::Debug for SocketCore {
 }
 
 impl SocketCore {
-    pub(crate) fn new(raw: zmq::Socket) -> Result<SocketCore> {
+    pub(crate) fn new(raw: zmq::Socket, reactor: &Reactor) -> Result<SocketCore> {
         let notify_fd = raw.get_fd()?;
         // SAFETY: `notify_fd` is the ZMQ_FD of `raw`, an open descriptor
         // for as long as `raw` is open, and `raw` outlives this borrow: it
         // is only used to duplicate the descriptor right here.
         let borrowed = unsafe { BorrowedFd::borrow_raw(notify_fd) };
         let owned = borrowed.try_clone_to_owned()?;
-        // `new_nonblocking`: the descriptor belongs to libzmq, leave its
-        // flags alone; we never read from it ourselves.
-        let fd = Async::new_nonblocking(owned)?;
+        let fd = reactor.register(owned)?;
         Ok(SocketCore {
             raw: Mutex::new(Some(raw)),
             fd,
@@ -276,7 +275,7 @@ impl SocketCore {
 #[derive(Debug)]
 pub(crate) struct Waiter<'a> {
     direction: Direction,
-    readable: Option<Readable<'a, OwnedFd>>,
+    readable: Option<Wait<'a>>,
     listener: Option<EventListener>,
     parked_on: Option<&'a Side>,
     events_said_ready: bool,

@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::error::{Error, Result, SendError};
 use crate::message::{Frame, Multipart};
 use crate::monitor::Monitor;
+use crate::reactor::Reactor;
 use crate::readiness::{Direction, SocketCore, Waiter};
 
 pub use zmq::{PollEvents, SocketType};
@@ -154,8 +155,12 @@ impl Socket {
         if fresh {
             raw.set_linger(DEFAULT_LINGER.as_millis() as i32)?;
         }
+        let reactor = match context.as_ref().and_then(Context::reactor) {
+            Some(reactor) => reactor.clone(),
+            None => Reactor::current(),
+        };
         let socket = Socket {
-            core: SocketCore::new(raw)?,
+            core: SocketCore::new(raw, &reactor)?,
             socket_type,
             tracked: Mutex::default(),
             monitor: Mutex::default(),

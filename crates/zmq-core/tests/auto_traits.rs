@@ -24,6 +24,9 @@ assert_impl_all!(ProxyStatistics: Send, Sync, Copy);
 assert_impl_all!(ReleaseTracker: Send, Sync, Clone, std::fmt::Debug);
 
 assert_impl_all!(Context: Send, Sync, Clone, std::fmt::Debug);
+assert_impl_all!(zmq_core::reactor::Reactor: Send, Sync, Clone, std::fmt::Debug);
+// Restores a thread-local on drop: stays on its thread.
+assert_not_impl_any!(zmq_core::reactor::EnterGuard: Send, Sync);
 assert_impl_all!(Frame: Send, Sync, Clone, Unpin);
 assert_impl_all!(Multipart: Send, Sync, Clone, Unpin);
 assert_impl_all!(Error: Send, Sync, std::error::Error);

@@ -67,12 +67,7 @@ async fn idle_then_busy(rt: Rt) -> TestResult {
 
 #[test]
 fn reader_and_writer_tasks_idle_without_spinning_then_resume_tmq_50() {
-    for rt in [
-        Rt::TokioCurrentThread,
-        Rt::TokioMultiThread,
-        Rt::Smol,
-        Rt::BlockOn,
-    ] {
+    for rt in Rt::ALL {
         zmq_test_support::run(rt, idle_then_busy);
     }
 }

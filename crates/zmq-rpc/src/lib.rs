@@ -41,10 +41,68 @@
 //!   types of [`datetime`], read by an allow-listed pickle subset that never
 //!   runs code.
 //!
+//! **Security.** Every builder takes CURVE or PLAIN (`curve_server`,
+//! `curve_client`, `plain_server`, `plain_client`), a context
+//! ([`ServerBuilder::context`]) and a ZAP domain
+//! ([`ServerBuilder::zap_domain`]). Which clients a server admits is up to
+//! a [`ZapAuthenticator`](zmq_core::zap::ZapAuthenticator) in the server's
+//! context: without one a CURVE server admits any client key and a PLAIN
+//! server nobody. Servers limit message sizes by default
+//! ([`server::DEFAULT_MAX_MESSAGE_SIZE`]).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use zmq_rpc::zmq_core::{Context, curve::CurveKeyPair};
+//! use zmq_rpc::zmq_core::zap::{ZapAuthenticator, ZapPolicy};
+//! use zmq_rpc::{CallError, Handlers, connect_rpc, serve_rpc};
+//! use zmq_runtime_tokio::TokioRuntime;
+//!
+//! # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! # rt.block_on(async {
+//! let runtime = Arc::new(TokioRuntime::try_current()?);
+//! let context = Context::new();
+//! let (server_keys, friend) = (CurveKeyPair::generate()?, CurveKeyPair::generate()?);
+//! let mut policy = ZapPolicy::new();
+//! policy.domain_mut("rpc").allow([127, 0, 0, 1]).allow_curve_key(friend.public);
+//! let auth = ZapAuthenticator::start(&context, policy, runtime.clone())?;
+//!
+//! let handlers = Handlers::new().method("ping", |()| Ok::<_, std::convert::Infallible>("pong"));
+//! let server = serve_rpc(handlers)
+//!     .context(&context)
+//!     .zap_domain("rpc")
+//!     .curve_server(server_keys.clone())
+//!     .bind("tcp://127.0.0.1:*")
+//!     .start(runtime.clone())?;
+//! let client = connect_rpc()
+//!     .curve_client(friend, server_keys.public)
+//!     .connect(&server.endpoints()[0])
+//!     .timeout(std::time::Duration::from_secs(10))
+//!     .start(runtime.clone())?;
+//! let reply: String = client.call("ping").await?;
+//! assert_eq!(reply, "pong");
+//!
+//! // A key the policy does not list is refused at the handshake.
+//! let stranger = connect_rpc()
+//!     .curve_client(CurveKeyPair::generate()?, server_keys.public)
+//!     .connect(&server.endpoints()[0])
+//!     .timeout(std::time::Duration::from_millis(300))
+//!     .start(runtime)?;
+//! let refused = stranger.call::<String>("ping").await;
+//! assert!(matches!(refused, Err(CallError::Timeout(_))));
+//! # auth.close();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! **Executor.** This crate names no executor. A server and a client need
 //! background tasks (the reader, per-call tasks) and timers: they take them
 //! from the [`zmq_core::runtime::Runtime`] you pass to `start`, such as
 //! `zmq_runtime_tokio::TokioRuntime` or `zmq_runtime_smol::SmolRuntime`.
+//! The adapters start a builder in one call instead:
+//! `zmq_runtime_tokio::rpc::StartOnTokio::start_on_tokio` (which also gives
+//! the service's socket tokio's native readiness) and
+//! `zmq_runtime_smol::rpc::StartOnSmol::start_on_smol`.
 //!
 //! **Logging.** Through the `log` crate, target `"aiozmq.rpc"`
 //! ([`LOG_TARGET`]), with aiozmq's messages: malformed messages

@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use zmq_core::Socket;
 use zmq_core::curve::{CurveKey, CurveKeyPair};
+use zmq_core::{Context, Socket, SocketType};
 
 /// The ZeroMQ security mechanism a builder gives its socket.
 #[derive(Clone, Default)]
@@ -66,6 +66,12 @@ pub(crate) enum MaxMessageSize {
 pub(crate) struct SocketSetup {
     pub(crate) security: Security,
     pub(crate) max_message_size: MaxMessageSize,
+    /// The context a new socket is made in (the global one if `None`).
+    pub(crate) context: Option<Context>,
+    /// `ZMQ_ZAP_DOMAIN`, if set.
+    pub(crate) zap_domain: Option<String>,
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`, if set.
+    pub(crate) zap_enforce_domain: Option<bool>,
 }
 
 impl SocketSetup {
@@ -73,6 +79,9 @@ impl SocketSetup {
         SocketSetup {
             security: Security::Keep,
             max_message_size: MaxMessageSize::Keep,
+            context: None,
+            zap_domain: None,
+            zap_enforce_domain: None,
         }
     }
 
@@ -80,6 +89,17 @@ impl SocketSetup {
         SocketSetup {
             security: Security::Keep,
             max_message_size: MaxMessageSize::ServerDefault,
+            context: None,
+            zap_domain: None,
+            zap_enforce_domain: None,
+        }
+    }
+
+    /// A new socket of `socket_type`, in the builder's context.
+    pub(crate) fn new_socket(&self, socket_type: SocketType) -> Result<Socket, zmq_core::Error> {
+        match &self.context {
+            Some(context) => context.socket(socket_type),
+            None => Socket::new(socket_type),
         }
     }
 
@@ -97,6 +117,12 @@ impl SocketSetup {
             Security::PlainClient { username, password } => {
                 socket.set_plain_client(username, password)?
             }
+        }
+        if let Some(domain) = &self.zap_domain {
+            socket.set_zap_domain(domain)?;
+        }
+        if let Some(enforce) = self.zap_enforce_domain {
+            socket.set_zap_enforce_domain(enforce)?;
         }
         match self.max_message_size {
             MaxMessageSize::Keep => {}
@@ -119,7 +145,10 @@ macro_rules! security_methods {
         /// Makes the socket a CURVE server with `keys` (`ZMQ_CURVE_SERVER`
         /// and its key pair): traffic is encrypted, and only clients that
         /// know `keys.public` can talk to it. Without a ZAP authenticator
-        /// (not in this crate yet) any client key is accepted.
+        /// in the socket's context any client key is accepted; with
+        /// [`ZapAuthenticator`](zmq_core::zap::ZapAuthenticator) only the
+        /// keys its policy admits (see the builder's `context` and
+        /// `zap_domain`).
         ///
         /// # Examples
         ///
@@ -165,7 +194,9 @@ macro_rules! security_methods {
 
         /// Makes the socket a PLAIN server (`ZMQ_PLAIN_SERVER`). libzmq
         /// checks PLAIN credentials through a ZAP handler and refuses every
-        /// client without one; this crate has no ZAP authenticator yet.
+        /// client without one: run a
+        /// [`ZapAuthenticator`](zmq_core::zap::ZapAuthenticator) in the
+        /// socket's context (see the builder's `context`).
         ///
         /// # Examples
         ///
@@ -196,6 +227,58 @@ macro_rules! security_methods {
                 username: username.into(),
                 password: password.into(),
             };
+            self
+        }
+
+        /// Makes the new socket in `context` instead of the global one.
+        /// A [`ZapAuthenticator`](zmq_core::zap::ZapAuthenticator) checks
+        /// the handshakes of the sockets of its own context only (and
+        /// inproc endpoints connect sockets of one context). Ignored when a
+        /// socket is given with `.socket(..)`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let context = zmq_rpc::zmq_core::Context::new();
+        #[doc = concat!("let builder = ", $make, ".context(&context);")]
+        /// # let _ = builder;
+        /// ```
+        pub fn context(mut self, context: &zmq_core::Context) -> $builder {
+            self.setup.context = Some(context.clone());
+            self
+        }
+
+        /// Sets the socket's ZAP domain (`ZMQ_ZAP_DOMAIN`): which rules of
+        /// the [`ZapAuthenticator`](zmq_core::zap::ZapAuthenticator)'s
+        /// policy apply to the clients of this server. With a domain, libzmq
+        /// asks the authenticator about NULL clients too (IP address
+        /// lists).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = concat!("let builder = ", $make, r#".zap_domain("api");"#)]
+        /// # let _ = builder;
+        /// ```
+        pub fn zap_domain(mut self, domain: impl Into<String>) -> $builder {
+            self.setup.zap_domain = Some(domain.into());
+            self
+        }
+
+        /// Strict ZAP (`ZMQ_ZAP_ENFORCE_DOMAIN`, see
+        /// [`Socket::set_zap_enforce_domain`](zmq_core::Socket::set_zap_enforce_domain)):
+        /// with a [`zap_domain`](Self::zap_domain), the server refuses every
+        /// client while no authenticator runs in its context, instead of
+        /// admitting any CURVE key.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = concat!("let builder = ", $make, r#".zap_domain("api").zap_enforce_domain(true);"#)]
+        /// # let _ = builder;
+        /// ```
+        pub fn zap_enforce_domain(mut self, enforce: bool) -> $builder {
+            self.setup.zap_enforce_domain = Some(enforce);
             self
         }
     };

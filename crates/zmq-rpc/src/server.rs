@@ -779,7 +779,7 @@ pub(crate) fn open_socket(
 ) -> Result<(Socket, Vec<String>), zmq_core::Error> {
     let (socket, created) = match socket {
         Some(socket) => (socket, false),
-        None => (Socket::new(socket_type)?, true),
+        None => (setup.new_socket(socket_type)?, true),
     };
     setup.apply(&socket, created)?;
     for topic in topics {

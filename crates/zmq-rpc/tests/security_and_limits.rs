@@ -1,21 +1,162 @@
-//! RPC over CURVE, a client with the wrong server key, and the servers'
-//! maximum message size, under every executor.
+//! RPC over CURVE, a client with the wrong server key, RPC behind the ZAP
+//! authenticator (CURVE key list, PLAIN table, IP allow list), and the
+//! servers' maximum message size, under every executor.
 
 mod support;
 
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use support::{runtime_for, test_handlers};
 use zmq_rpc::server::DEFAULT_MAX_MESSAGE_SIZE;
 use zmq_rpc::zmq_core::curve::CurveKeyPair;
+use zmq_rpc::zmq_core::zap::{ZapAuthenticator, ZapPolicy};
 use zmq_rpc::zmq_core::zmq::Mechanism;
-use zmq_rpc::{CallError, connect_rpc, serve_rpc};
+use zmq_rpc::zmq_core::{Context, MonitorEvent};
+use zmq_rpc::{CallError, Handlers, connect_rpc, serve_rpc};
 use zmq_test_support::{Transport, WAIT, on_every_executor, within};
 
 /// How long a call that must get no answer waits for one.
 const NO_ANSWER: Duration = Duration::from_millis(500);
 
+/// The test service plus `count()`, which counts the calls that reached
+/// the handler.
+fn counting_handlers() -> (Handlers, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let handlers = test_handlers().method("count", move |()| {
+        Ok::<_, Infallible>(counter.fetch_add(1, Ordering::SeqCst) + 1)
+    });
+    (handlers, calls)
+}
+
 on_every_executor! {
+    async fn rpc_over_curve_behind_the_authenticator_no_call_of_an_unlisted_key_reaches_the_handler(rt) {
+        let runtime = runtime_for(rt);
+        let context = Context::new();
+        let (server_keys, listed, unlisted) =
+            (CurveKeyPair::generate()?, CurveKeyPair::generate()?, CurveKeyPair::generate()?);
+        let mut policy = ZapPolicy::new();
+        policy.domain_mut("rpc").allow_curve_key(listed.public).allow([127, 0, 0, 1]);
+        let auth = ZapAuthenticator::start(&context, policy, runtime.clone())?;
+        let (handlers, calls) = counting_handlers();
+        let server = serve_rpc(handlers)
+            .context(&context)
+            .zap_domain("rpc")
+            .curve_server(server_keys.clone())
+            .bind(Transport::Tcp.endpoint())
+            .start(runtime.clone())?;
+        assert_eq!(server.socket()?.zap_domain()?, "rpc");
+        server.socket()?.enable_monitor(Some([MonitorEvent::HandshakeFailedAuth].into_iter().collect()))?;
+        let mut events = server.socket()?.monitor_events()?;
+
+        let refused = connect_rpc()
+            .curve_client(unlisted, server_keys.public)
+            .connect(&server.endpoints()[0])
+            .timeout(NO_ANSWER)
+            .start(runtime.clone())?;
+        let outcome = within(WAIT, "unlisted call", refused.call::<usize>("count").into_future()).await?;
+        assert!(matches!(outcome, Err(CallError::Timeout(_))), "{outcome:?}");
+        let event = within(WAIT, "auth failure event", events.next()).await?.ok_or("monitor ended")??;
+        assert_eq!((event.event, event.value), (MonitorEvent::HandshakeFailedAuth, 400));
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "a refused client reached the handler");
+
+        let admitted = connect_rpc()
+            .curve_client(listed, server_keys.public)
+            .connect(&server.endpoints()[0])
+            .timeout(WAIT)
+            .start(runtime)?;
+        let count: usize = admitted.call("count").await?;
+        assert_eq!(count, 1);
+        let sum: i64 = admitted.call("add").arg(40).arg(2).await?;
+        assert_eq!(sum, 42);
+        assert!(auth.stats().allowed >= 1);
+
+        refused.close();
+        admitted.close();
+        server.close();
+        within(WAIT, "server wait_closed", server.wait_closed()).await?;
+        auth.close();
+        Ok(())
+    }
+
+    async fn rpc_over_plain_behind_the_authenticator_checks_the_password(rt) {
+        let runtime = runtime_for(rt);
+        let context = Context::new();
+        let mut policy = ZapPolicy::new();
+        policy.default_domain_mut().add_plain_user("svc", "s3cret");
+        let auth = ZapAuthenticator::start(&context, policy, runtime.clone())?;
+        let (handlers, calls) = counting_handlers();
+        let server = serve_rpc(handlers)
+            .context(&context)
+            .plain_server()
+            .bind(Transport::Tcp.endpoint())
+            .start(runtime.clone())?;
+        let wrong = connect_rpc()
+            .plain_client("svc", "guess")
+            .connect(&server.endpoints()[0])
+            .timeout(NO_ANSWER)
+            .start(runtime.clone())?;
+        let outcome = within(WAIT, "wrong-password call", wrong.call::<usize>("count").into_future()).await?;
+        assert!(matches!(outcome, Err(CallError::Timeout(_))), "{outcome:?}");
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+
+        let right = connect_rpc()
+            .plain_client("svc", "s3cret")
+            .connect(&server.endpoints()[0])
+            .timeout(WAIT)
+            .start(runtime)?;
+        let count: usize = right.call("count").await?;
+        assert_eq!(count, 1);
+
+        wrong.close();
+        right.close();
+        server.close();
+        within(WAIT, "server wait_closed", server.wait_closed()).await?;
+        auth.close();
+        Ok(())
+    }
+
+    async fn rpc_server_with_a_strict_zap_domain_refuses_until_an_authenticator_runs(rt) {
+        let runtime = runtime_for(rt);
+        let context = Context::new();
+        let (server_keys, client_keys) = (CurveKeyPair::generate()?, CurveKeyPair::generate()?);
+        let (handlers, calls) = counting_handlers();
+        let server = serve_rpc(handlers)
+            .context(&context)
+            .zap_domain("strict")
+            .zap_enforce_domain(true)
+            .curve_server(server_keys.clone())
+            .bind(Transport::Tcp.endpoint())
+            .start(runtime.clone())?;
+        assert!(server.socket()?.zap_enforce_domain()?);
+        let client = connect_rpc()
+            .curve_client(client_keys.clone(), server_keys.public)
+            .connect(&server.endpoints()[0])
+            .timeout(NO_ANSWER)
+            .start(runtime.clone())?;
+        let outcome = within(WAIT, "call without an authenticator", client.call::<usize>("count").into_future()).await?;
+        assert!(matches!(outcome, Err(CallError::Timeout(_))), "{outcome:?}");
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+
+        let mut policy = ZapPolicy::new();
+        policy.domain_mut("strict").allow_curve_key(client_keys.public);
+        let auth = ZapAuthenticator::start(&context, policy, runtime)?;
+        // The client reconnects on its own; a new call goes through. The
+        // timed-out request may still wait in the client's queue and be
+        // delivered first, once the client is admitted: one or two calls.
+        let count: usize = client.call("count").timeout(WAIT).await?;
+        assert!((1..=2).contains(&count), "{count}");
+
+        client.close();
+        server.close();
+        within(WAIT, "server wait_closed", server.wait_closed()).await?;
+        auth.close();
+        Ok(())
+    }
+
     async fn rpc_request_reply_over_curve(rt) {
         let runtime = runtime_for(rt);
         let server_keys = CurveKeyPair::generate()?;

@@ -12,7 +12,17 @@
 //! global executor ([`SmolRuntime::global`], [`smol::spawn`]); timers are
 //! [`smol::Timer`]s. [`create_zmq_connection`] and [`create_zmq_stream`] are
 //! aiozmq's entry points in one line, with the pump on smol's global
-//! executor.
+//! executor, and [`rpc`]'s `serve_rpc(..)...start_on_smol()` starts the RPC,
+//! pipeline and pub-sub services of zmq-rpc there in one call;
+//! [`start_zap_authenticator`] does the same for the ZAP authenticator.
+//!
+//! smol's reactor *is* async-io's, so sockets need no other reactor here
+//! (`zmq-runtime-tokio` is the adapter that plugs a different one into
+//! [`zmq_core::reactor`]).
+//!
+//! Cargo features (default on): `stream` ([`create_zmq_stream`], the
+//! zmq-stream re-exports) and `rpc` (the [`rpc`] module); turn them off to
+//! depend only on the layers you use.
 //!
 //! The crate re-exports [`zmq_core`] and its main types, so a smol
 //! application can depend on this crate alone.
@@ -58,12 +68,19 @@ use std::time::Duration;
 
 use smol::{Executor, Timer};
 
+#[cfg(feature = "rpc")]
+pub mod rpc;
+
 pub use zmq_core;
 pub use zmq_core::runtime::{BoxFuture, Runtime};
 pub use zmq_core::{
     Context, Error, Frame, Multipart, SendError, Socket, SocketType, ZmqProtocol, ZmqTransport,
 };
+#[cfg(feature = "rpc")]
+pub use zmq_rpc;
+#[cfg(feature = "stream")]
 pub use zmq_stream;
+#[cfg(feature = "stream")]
 pub use zmq_stream::{StreamError, StreamOptions, ZmqStream};
 
 use zmq_core::transport::{Endpoints, ProtocolHandle};
@@ -93,6 +110,7 @@ use zmq_core::transport::{Endpoints, ProtocolHandle};
 /// })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg(feature = "stream")]
 pub fn create_zmq_stream(
     socket_type: SocketType,
     endpoints: &Endpoints,
@@ -325,4 +343,33 @@ impl Runtime for SmolRuntime {
             Timer::after(duration).await;
         })
     }
+}
+
+/// [`ZapAuthenticator::start`](zmq_core::zap::ZapAuthenticator::start) on
+/// smol's global executor: the ZAP authenticator of `context` in one call.
+///
+/// # Errors
+///
+/// [`ZapError::AlreadyRunning`](zmq_core::zap::ZapError::AlreadyRunning) if
+/// another authenticator runs in `context`; the socket's errors.
+///
+/// # Examples
+///
+/// A PLAIN server that admits one user:
+///
+/// ```
+/// use zmq_runtime_smol::zmq_core::zap::ZapPolicy;
+/// use zmq_runtime_smol::{Context, start_zap_authenticator};
+///
+/// let context = Context::new();
+/// let authenticator = start_zap_authenticator(&context, ZapPolicy::new())?;
+/// authenticator.add_plain_user("admin", "secret");
+/// authenticator.close();
+/// # Ok::<(), zmq_runtime_smol::zmq_core::zap::ZapError>(())
+/// ```
+pub fn start_zap_authenticator(
+    context: &Context,
+    policy: zmq_core::zap::ZapPolicy,
+) -> Result<zmq_core::zap::ZapAuthenticator, zmq_core::zap::ZapError> {
+    zmq_core::zap::ZapAuthenticator::start(context, policy, Arc::new(SmolRuntime::global()))
 }

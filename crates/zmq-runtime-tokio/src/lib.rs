@@ -1,17 +1,52 @@
 //! tokio adapter for the `zmq-core` async ZeroMQ stack.
 //!
-//! [`zmq_core`]'s sockets already run under tokio without this crate: their
-//! readiness comes from libzmq's notification descriptor through `async-io`'s
-//! reactor, which runs on a thread of its own, so `socket.recv().await` works
-//! inside any tokio task, on a current-thread or a multi-thread runtime.
+//! [`zmq_core`]'s sockets run under tokio without this crate: by default
+//! their readiness comes from libzmq's notification descriptor through
+//! `async-io`'s reactor, on a thread of its own. This crate adds:
 //!
-//! What this crate adds is [`TokioRuntime`], the tokio implementation of
-//! [`zmq_core::runtime::Runtime`]: the spawning and timers that the upper
-//! layers (streams, RPC servers) ask for through that seam, backed by a
-//! [`tokio::runtime::Handle`]; and [`create_zmq_connection`] and
-//! [`create_zmq_stream`], aiozmq's entry points in one line with the pump on
-//! the current tokio runtime. Later versions may add readiness through
-//! tokio's own reactor (`AsyncFd`).
+//! - **Native readiness**: [`TokioReactor`] watches each socket's `ZMQ_FD`
+//!   with tokio's own reactor ([`tokio::io::unix::AsyncFd`]), so a tokio
+//!   program runs no extra reactor thread. [`context`] and [`socket`] are
+//!   the one-liners (see [Readiness](#readiness)).
+//! - [`TokioRuntime`], the tokio implementation of
+//!   [`zmq_core::runtime::Runtime`]: the spawning and timers that the upper
+//!   layers (streams, RPC servers) ask for through that seam, backed by a
+//!   [`tokio::runtime::Handle`].
+//! - One-line entry points with their background tasks on the current
+//!   tokio runtime: [`create_zmq_connection`] and [`create_zmq_stream`]
+//!   (aiozmq's), and [`rpc`]'s `serve_rpc(..)...start_on_tokio()` for the
+//!   RPC, pipeline and pub-sub services of zmq-rpc, and
+//!   [`start_zap_authenticator`] for the ZAP authenticator of a context.
+//!
+//! Cargo features (default on): `stream` ([`create_zmq_stream`], the
+//! zmq-stream re-exports) and `rpc` (the [`rpc`] module); turn them off to
+//! depend only on the layers you use.
+//!
+//! # Readiness
+//!
+//! A socket picks its reactor when it is created (see
+//! [`zmq_core::reactor`]): its [`Context`]'s, else the one entered on the
+//! thread, else async-io. So:
+//!
+//! - `zmq_runtime_tokio::socket(SocketType::PULL)?`, or
+//!   `zmq_runtime_tokio::context()?.socket(..)`: native readiness on the
+//!   current runtime. [`context`] is the process-wide libzmq context with
+//!   the tokio reactor attached, so its sockets reach every other socket of
+//!   that context over `inproc://`.
+//! - [`create_zmq_connection`], [`create_zmq_stream`] and
+//!   [`rpc::StartOnTokio::start_on_tokio`] create their sockets with native
+//!   readiness too: **native is this crate's default**, chosen by
+//!   measurement (`docs/performance.md`, "Readiness under tokio: AsyncFd vs
+//!   async-io").
+//! - `let _entered = TokioRuntime::try_current()?.reactor().enter();` makes
+//!   plain [`Socket::new`] on this thread native until the guard drops.
+//! - [`Socket::new`] anywhere else keeps async-io, which works under every
+//!   executor, including from threads outside the runtime.
+//!
+//! A native socket needs its runtime's I/O driver: on a current-thread
+//! runtime, it makes progress while the runtime is driven (`block_on`).
+//! Once the runtime has shut down, an operation that would wait fails with
+//! an I/O error; it never hangs.
 //!
 //! The crate re-exports [`zmq_core`] and its main types, so a tokio
 //! application can depend on this crate alone.
@@ -20,16 +55,17 @@
 //!
 //! [`Runtime::sleep`] uses tokio's timers: the tokio runtime must have time
 //! enabled (`Builder::enable_time` or `Builder::enable_all`; `#[tokio::main]`
-//! enables it).
+//! enables it). Native readiness needs I/O enabled (`Builder::enable_io`,
+//! also part of `enable_all`).
 //!
 //! # Examples
 //!
-//! A PUSH/PULL pair: a task spawned through the [`TokioRuntime`] sends, the
-//! main task receives, with a bounded wait:
+//! A PUSH/PULL pair with native readiness: a task spawned through the
+//! [`TokioRuntime`] sends, the main task receives, with a bounded wait:
 //!
 //! ```
 //! use std::time::Duration;
-//! use zmq_runtime_tokio::{Runtime, Socket, SocketType, TokioRuntime};
+//! use zmq_runtime_tokio::{Runtime, SocketType, TokioRuntime};
 //!
 //! let tokio_runtime = tokio::runtime::Builder::new_current_thread()
 //!     .enable_all()
@@ -37,9 +73,9 @@
 //! tokio_runtime.block_on(async {
 //!     let runtime = TokioRuntime::try_current()?;
 //!
-//!     let pull = Socket::new(SocketType::PULL)?;
+//!     let pull = zmq_runtime_tokio::socket(SocketType::PULL)?;
 //!     let endpoint = pull.bind("tcp://127.0.0.1:*")?;
-//!     let push = Socket::new(SocketType::PUSH)?;
+//!     let push = zmq_runtime_tokio::socket(SocketType::PUSH)?;
 //!     push.connect(&endpoint)?;
 //!
 //!     runtime.spawn(Box::pin(async move {
@@ -63,12 +99,22 @@ use std::time::Duration;
 
 use tokio::runtime::{Handle, TryCurrentError};
 
+mod native;
+#[cfg(feature = "rpc")]
+pub mod rpc;
+
+pub use native::{TokioReactor, context, socket};
 pub use zmq_core;
+pub use zmq_core::reactor::Reactor;
 pub use zmq_core::runtime::{BoxFuture, Runtime};
 pub use zmq_core::{
     Context, Error, Frame, Multipart, SendError, Socket, SocketType, ZmqProtocol, ZmqTransport,
 };
+#[cfg(feature = "rpc")]
+pub use zmq_rpc;
+#[cfg(feature = "stream")]
 pub use zmq_stream;
+#[cfg(feature = "stream")]
 pub use zmq_stream::{StreamError, StreamOptions, ZmqStream};
 
 use zmq_core::transport::{Endpoints, ProtocolHandle};
@@ -101,13 +147,16 @@ use zmq_core::transport::{Endpoints, ProtocolHandle};
 /// # })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg(feature = "stream")]
 pub fn create_zmq_stream(
     socket_type: SocketType,
     endpoints: &Endpoints,
     existing: Option<Socket>,
     options: StreamOptions,
 ) -> Result<ZmqStream, CreateError> {
-    let runtime = Arc::new(TokioRuntime::try_current()?);
+    let runtime = TokioRuntime::try_current()?;
+    let _entered = runtime.reactor().enter();
+    let runtime = Arc::new(runtime);
     Ok(zmq_stream::create_zmq_stream(
         socket_type,
         endpoints,
@@ -170,7 +219,9 @@ where
     F: FnOnce() -> P,
     P: ZmqProtocol,
 {
-    let runtime = Arc::new(TokioRuntime::try_current()?);
+    let runtime = TokioRuntime::try_current()?;
+    let _entered = runtime.reactor().enter();
+    let runtime = Arc::new(runtime);
     Ok(zmq_core::transport::create_zmq_connection(
         protocol_factory,
         socket_type,
@@ -206,8 +257,16 @@ pub enum CreateError {
     #[error(transparent)]
     Zmq(#[from] Error),
     /// The stream could not be set up.
+    #[cfg(feature = "stream")]
     #[error(transparent)]
     Stream(#[from] StreamError),
+    /// The RPC service or client could not be set up.
+    #[cfg(feature = "rpc")]
+    #[error(transparent)]
+    Service(#[from] zmq_rpc::ServiceError),
+    /// The ZAP authenticator could not start.
+    #[error(transparent)]
+    Zap(#[from] zmq_core::zap::ZapError),
 }
 
 /// The tokio [`Runtime`]: spawns onto, and times with, a tokio runtime.
@@ -301,6 +360,26 @@ impl TokioRuntime {
     /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
+    }
+
+    /// The readiness this crate's entry points give the sockets they create
+    /// on this runtime (see the [crate documentation](crate#readiness)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_runtime_tokio::TokioRuntime;
+    ///
+    /// let tokio_runtime = tokio::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build()?;
+    /// let runtime = TokioRuntime::from_handle(tokio_runtime.handle().clone());
+    /// let _entered = runtime.reactor().enter();
+    /// let socket = zmq_runtime_tokio::Socket::new(zmq_runtime_tokio::SocketType::PAIR)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reactor(&self) -> Reactor {
+        TokioReactor::from_handle(self.handle.clone()).into()
     }
 }
 
@@ -419,4 +498,45 @@ impl StdError for NoRuntime {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         Some(&self.source)
     }
+}
+
+/// [`ZapAuthenticator::start`](zmq_core::zap::ZapAuthenticator::start) on
+/// the current tokio runtime: the ZAP authenticator of `context` in one
+/// call, its socket with the adapter's (native) readiness.
+///
+/// # Errors
+///
+/// [`CreateError::NoRuntime`] outside a tokio runtime;
+/// [`CreateError::Zap`] if another authenticator runs in `context` or the
+/// socket cannot be made.
+///
+/// # Examples
+///
+/// A PLAIN server that admits one user:
+///
+/// ```
+/// use zmq_runtime_tokio::zmq_core::zap::ZapPolicy;
+/// use zmq_runtime_tokio::{Context, start_zap_authenticator};
+///
+/// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// # runtime.block_on(async {
+/// let context = Context::new();
+/// let authenticator = start_zap_authenticator(&context, ZapPolicy::new())?;
+/// authenticator.add_plain_user("admin", "secret");
+/// authenticator.close();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn start_zap_authenticator(
+    context: &Context,
+    policy: zmq_core::zap::ZapPolicy,
+) -> Result<zmq_core::zap::ZapAuthenticator, CreateError> {
+    let runtime = TokioRuntime::try_current()?;
+    let _entered = runtime.reactor().enter();
+    Ok(zmq_core::zap::ZapAuthenticator::start(
+        context,
+        policy,
+        Arc::new(runtime),
+    )?)
 }

@@ -8,24 +8,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use tokio::time::timeout;
 use zmq_runtime_tokio::{NoRuntime, Runtime, TokioRuntime};
+use zmq_test_support::{
+    tokio_current_thread as current_thread, tokio_multi_thread as multi_thread,
+};
 
 /// Every wait in these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("current-thread runtime")
-}
-
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("multi-thread runtime")
-}
 
 #[test]
 fn spawn_runs_the_task_on_a_current_thread_runtime() {

@@ -18,8 +18,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use zmq_core::reactor::Reactor;
 use zmq_core::{Multipart, Socket, SocketType};
 
 /// What a test case returns: any error fails the test with its message.
@@ -32,13 +34,20 @@ pub const CASE_LIMIT: Duration = Duration::from_secs(60);
 pub const WAIT: Duration = Duration::from_secs(10);
 
 /// The executors every behaviour runs under.
+///
+/// Under the tokio executors, sockets created by the case (and by tasks it
+/// spawns through [`Rt::spawn`]) wait through tokio's own reactor
+/// (`AsyncFd`, entered as the thread's [`Reactor`]), except under
+/// [`Rt::TokioAsyncIo`], which keeps async-io's reactor under tokio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rt {
-    /// A tokio current-thread runtime.
+    /// A tokio current-thread runtime, native (`AsyncFd`) readiness.
     TokioCurrentThread,
-    /// A tokio multi-thread runtime with two workers; the case itself runs
-    /// as a task on a worker.
+    /// A tokio multi-thread runtime with two workers, native readiness; the
+    /// case itself runs as a task on a worker.
     TokioMultiThread,
+    /// A tokio current-thread runtime with async-io readiness.
+    TokioAsyncIo,
     /// smol: the case under `smol::block_on`, tasks on smol's global
     /// executor.
     Smol,
@@ -48,12 +57,60 @@ pub enum Rt {
 
 impl Rt {
     /// Every executor, in the order the tests run them.
-    pub const ALL: [Rt; 4] = [
+    pub const ALL: [Rt; 5] = [
         Rt::TokioCurrentThread,
         Rt::TokioMultiThread,
+        Rt::TokioAsyncIo,
         Rt::Smol,
         Rt::BlockOn,
     ];
+
+    /// True under a tokio runtime.
+    pub fn is_tokio(self) -> bool {
+        matches!(
+            self,
+            Rt::TokioCurrentThread | Rt::TokioMultiThread | Rt::TokioAsyncIo
+        )
+    }
+
+    /// The reactor that sockets created under this executor get. Call it
+    /// from inside the case (the tokio reactor is the current runtime's).
+    pub fn reactor(self) -> Reactor {
+        match self {
+            Rt::TokioCurrentThread | Rt::TokioMultiThread => {
+                zmq_runtime_tokio::TokioReactor::try_current()
+                    .expect("a tokio case runs inside its runtime")
+                    .into()
+            }
+            Rt::TokioAsyncIo | Rt::Smol | Rt::BlockOn => Reactor::async_io(),
+        }
+    }
+}
+
+/// Runs `future` with `reactor` entered on whichever thread polls it, so
+/// that sockets it creates use that reactor.
+struct WithReactor<F> {
+    reactor: Reactor,
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for WithReactor<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        let _entered = this.reactor.enter();
+        this.future.as_mut().poll(cx)
+    }
+}
+
+/// `future` with this executor's reactor (see [`Rt::reactor`]) entered
+/// around each poll; call from inside the case.
+fn with_reactor<F: Future>(rt: Rt, future: F) -> WithReactor<F> {
+    WithReactor {
+        reactor: rt.reactor(),
+        future: Box::pin(future),
+    }
 }
 
 /// A spawned task's output, as a future.
@@ -67,8 +124,8 @@ impl Rt {
         future: impl Future<Output = T> + Send + 'static,
     ) -> BoxFuture<T> {
         match self {
-            Rt::TokioCurrentThread | Rt::TokioMultiThread => {
-                let handle = tokio::spawn(future);
+            Rt::TokioCurrentThread | Rt::TokioMultiThread | Rt::TokioAsyncIo => {
+                let handle = tokio::spawn(with_reactor(self, future));
                 Box::pin(async move { handle.await.expect("task panicked") })
             }
             Rt::Smol => Box::pin(smol::spawn(future)),
@@ -91,7 +148,7 @@ impl Rt {
     /// from inside the case.
     pub fn runtime(self) -> Arc<dyn zmq_core::runtime::Runtime> {
         match self {
-            Rt::TokioCurrentThread | Rt::TokioMultiThread => Arc::new(
+            Rt::TokioCurrentThread | Rt::TokioMultiThread | Rt::TokioAsyncIo => Arc::new(
                 zmq_runtime_tokio::TokioRuntime::try_current()
                     .expect("a tokio case runs inside its runtime"),
             ),
@@ -107,23 +164,16 @@ where
     Fut: Future<Output = TestResult> + Send + 'static,
 {
     let bounded = async move {
-        match timeout(CASE_LIMIT, case(rt)).await {
+        let case = with_reactor(rt, case(rt));
+        match timeout(CASE_LIMIT, case).await {
             Some(result) => result,
             None => Err(format!("the case did not finish within {CASE_LIMIT:?}").into()),
         }
     };
     let outcome = match rt {
-        Rt::TokioCurrentThread => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
-            .block_on(bounded),
+        Rt::TokioCurrentThread | Rt::TokioAsyncIo => tokio_current_thread().block_on(bounded),
         Rt::TokioMultiThread => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
+            let runtime = tokio_multi_thread();
             let task = runtime.spawn(bounded);
             runtime.block_on(task).expect("case panicked")
         }
@@ -135,12 +185,152 @@ where
     }
 }
 
+/// A tokio current-thread runtime with I/O and time enabled.
+pub fn tokio_current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio current-thread runtime")
+}
+
+/// A tokio multi-thread runtime with two workers, I/O and time enabled.
+pub fn tokio_multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio multi-thread runtime")
+}
+
+/// The adapters' one-call RPC entry points (`start_on_tokio` under the
+/// tokio executors, `start_on_smol` otherwise): a request-reply call, a
+/// pipeline notification and a pub-sub notification, then a clean close.
+pub async fn rpc_services_start_in_one_call(rt: Rt) -> TestResult {
+    use std::convert::Infallible;
+    use std::sync::atomic::AtomicI64;
+    use zmq_runtime_smol::rpc::StartOnSmol;
+    use zmq_runtime_tokio::rpc::{
+        Handlers, StartOnTokio, connect_pipeline, connect_pubsub, connect_rpc, serve_pipeline,
+        serve_pubsub, serve_rpc,
+    };
+
+    macro_rules! start {
+        ($builder:expr) => {
+            if rt.is_tokio() {
+                $builder.start_on_tokio()?
+            } else {
+                $builder.start_on_smol()?
+            }
+        };
+    }
+
+    let total = Arc::new(AtomicI64::new(0));
+    let handlers = || {
+        let counter = Arc::clone(&total);
+        Handlers::new()
+            .method("add", |(a, b): (i64, i64)| Ok::<_, Infallible>(a + b))
+            .method("count", move |n: i64| {
+                counter.fetch_add(n, Ordering::SeqCst);
+                Ok::<_, Infallible>(())
+            })
+    };
+    let counted = |wanted: i64| {
+        let total = Arc::clone(&total);
+        async move {
+            while total.load(Ordering::SeqCst) < wanted {
+                sleep(Duration::from_millis(2)).await;
+            }
+        }
+    };
+
+    let server = start!(serve_rpc(handlers()).bind("tcp://127.0.0.1:*"));
+    let client = start!(connect_rpc().connect(&server.endpoints()[0]).timeout(WAIT));
+    for n in 0..100 {
+        let sum: i64 = client.call("add").arg(n).arg(1).await?;
+        assert_eq!(sum, n + 1);
+    }
+
+    let sink = start!(serve_pipeline(handlers()).bind("tcp://127.0.0.1:*"));
+    let notifier = start!(connect_pipeline().connect(&sink.endpoints()[0]));
+    notifier.notify("count").arg(2).await?;
+    within(WAIT, "pipeline notification", counted(2)).await?;
+
+    let subscriber = start!(
+        serve_pubsub(handlers())
+            .bind("tcp://127.0.0.1:*")
+            .subscribe("topic")
+    );
+    let publisher = start!(connect_pubsub().connect(&subscriber.endpoints()[0]));
+    // Slow joiner: publish until the subscription has arrived.
+    let published = async {
+        while total.load(Ordering::SeqCst) == 2 {
+            publisher.publish("topic").notify("count").arg(1).await?;
+            sleep(Duration::from_millis(10)).await;
+        }
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    };
+    within(WAIT, "pub-sub notification", published).await??;
+
+    client.close();
+    notifier.close();
+    publisher.close();
+    sink.close();
+    subscriber.close();
+    server.close();
+    within(WAIT, "server closed", server.wait_closed()).await?;
+    Ok(())
+}
+
+/// The adapters' one-call ZAP authenticator (`start_zap_authenticator` of
+/// the tokio adapter under the tokio executors, of the smol adapter
+/// otherwise): a PLAIN server admits the listed user's message and the
+/// authenticator refuses a wrong password.
+pub async fn zap_authenticator_starts_in_one_call(rt: Rt) -> TestResult {
+    let context = zmq_core::Context::new();
+    let policy = zmq_core::zap::ZapPolicy::new();
+    let authenticator = if rt.is_tokio() {
+        zmq_runtime_tokio::start_zap_authenticator(&context, policy)?
+    } else {
+        zmq_runtime_smol::start_zap_authenticator(&context, policy)?
+    };
+    authenticator.add_plain_user("admin", "secret");
+
+    let server = context.socket(SocketType::PULL)?;
+    server.set_plain_server(true)?;
+    server.set_zap_domain("global")?;
+    let endpoint = server.bind("tcp://127.0.0.1:*")?;
+    let client_with = |password: &str| -> Result<Socket, zmq_core::Error> {
+        let client = context.socket(SocketType::PUSH)?;
+        client.set_plain_client("admin", password)?;
+        client.set_linger(Some(Duration::ZERO))?;
+        client.connect(&endpoint)?;
+        Ok(client)
+    };
+
+    let intruder = client_with("guess")?;
+    let refused = async {
+        while authenticator.stats().denied == 0 {
+            sleep(Duration::from_millis(2)).await;
+        }
+    };
+    within(WAIT, "wrong password refused", refused).await?;
+    drop(intruder);
+
+    let admin = client_with("secret")?;
+    within(WAIT, "admitted send", admin.send("hello")).await??;
+    let message = within(WAIT, "admitted message", server.recv()).await??;
+    assert_eq!(message[0], "hello");
+    assert_eq!(authenticator.stats().allowed, 1);
+    authenticator.close();
+    Ok(())
+}
+
 /// Defines each case once and a `#[test]` per executor for it.
 ///
 /// Each `async fn name(rt) { ... }` becomes a module `name` holding the tests
-/// `tokio_current_thread`, `tokio_multi_thread`, `smol` and `block_on`; the
-/// body returns a [`TestResult`] and gets the [`Rt`] it runs under (for
-/// [`Rt::spawn`]).
+/// `tokio_current_thread`, `tokio_multi_thread` (both with tokio's native
+/// readiness), `tokio_async_io`, `smol` and `block_on`; the body returns a
+/// [`TestResult`] and gets the [`Rt`] it runs under (for [`Rt::spawn`]).
 #[macro_export]
 macro_rules! on_every_executor {
     ($( $(#[$meta:meta])* async fn $name:ident($rt:ident) $body:block )*) => {$(
@@ -159,6 +349,11 @@ macro_rules! on_every_executor {
             #[test]
             fn tokio_multi_thread() {
                 $crate::run($crate::Rt::TokioMultiThread, case);
+            }
+
+            #[test]
+            fn tokio_async_io() {
+                $crate::run($crate::Rt::TokioAsyncIo, case);
             }
 
             #[test]

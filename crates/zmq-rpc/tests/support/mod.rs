@@ -17,7 +17,7 @@ use zmq_test_support::Rt;
 /// The `Runtime` adapter matching the executor a case runs under.
 pub fn runtime_for(rt: Rt) -> Arc<dyn Runtime> {
     match rt {
-        Rt::TokioCurrentThread | Rt::TokioMultiThread => {
+        Rt::TokioCurrentThread | Rt::TokioMultiThread | Rt::TokioAsyncIo => {
             Arc::new(zmq_runtime_tokio::TokioRuntime::try_current().expect("inside tokio"))
         }
         Rt::Smol => Arc::new(zmq_runtime_smol::SmolRuntime::global()),
