@@ -327,7 +327,7 @@ impl Bench {
         );
         println!("ratio = value / native (rates: higher is better; µs and bytes: lower is better)");
         println!(
-            "{:<16} {:<10} {:<9} {:<7} {:>6} {:>14} {:>14} {:>7}  unit",
+            "{:<16} {:<10} {:<12} {:<7} {:>6} {:>14} {:>14} {:>7}  unit",
             "workload", "layer", "runtime", "transp", "size", "value", "native", "ratio"
         );
     }
@@ -628,7 +628,7 @@ impl Bench {
         let native_value = row.native.as_deref().map(median);
         let ratio = native_value.map(|native| value / native);
         println!(
-            "{:<16} {:<10} {:<9} {:<7} {:>6} {:>14} {:>14} {:>7}  {}{}",
+            "{:<16} {:<10} {:<12} {:<7} {:>6} {:>14} {:>14} {:>7}  {}{}",
             row.workload,
             row.layer,
             row.runtime,
