@@ -665,11 +665,20 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for Call<T> {
 struct PendingEntry<'a> {
     shared: &'a ClientShared,
     request_id: u32,
+    /// Set once the reply came: the request is no longer queued.
+    answered: bool,
 }
 
 impl Drop for PendingEntry<'_> {
     fn drop(&mut self) {
-        self.shared.calls().pending.remove(&self.request_id);
+        let mut calls = self.shared.calls();
+        calls.pending.remove(&self.request_id);
+        // A request still queued (the socket full, or no peer yet) goes too,
+        // so that calls which keep timing out do not pile up in the outbox.
+        if !self.answered && !calls.outbox.is_empty() {
+            let request_id = self.request_id;
+            calls.outbox.retain(|(queued, _)| *queued != request_id);
+        }
     }
 }
 
@@ -686,7 +695,11 @@ impl<T: DeserializeOwned> Call<T> {
         let request_id = shared.next_request_id();
         let (reply_sender, reply_receiver) = async_channel::bounded::<Outcome>(1);
         shared.calls().pending.insert(request_id, reply_sender);
-        let _entry = PendingEntry { shared, request_id };
+        let mut entry = PendingEntry {
+            shared,
+            request_id,
+            answered: false,
+        };
         if shared.shutdown.is_closed() {
             return Err(CallError::Closed);
         }
@@ -721,6 +734,7 @@ impl<T: DeserializeOwned> Call<T> {
                 }
             }
         };
+        entry.answered = true;
         match reply.error_body() {
             None => Ok(from_value::<T>(&reply.body)?),
             Some(Err(malformed)) => Err(CallError::Decode(malformed)),
