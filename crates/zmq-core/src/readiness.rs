@@ -89,13 +89,34 @@ impl std::fmt::Debug for SocketCore {
 
 impl SocketCore {
     pub(crate) fn new(raw: zmq::Socket, reactor: &Reactor) -> Result<SocketCore> {
+        let fd = SocketCore::register(&raw, reactor)?;
+        Ok(SocketCore {
+            raw: Mutex::new(Some(raw)),
+            fd,
+            sides: Default::default(),
+        })
+    }
+
+    /// Registers a duplicate of `raw`'s `ZMQ_FD` with `reactor`.
+    fn register(raw: &zmq::Socket, reactor: &Reactor) -> Result<Registration> {
         let notify_fd = raw.get_fd()?;
         // SAFETY: `notify_fd` is the ZMQ_FD of `raw`, an open descriptor
         // for as long as `raw` is open, and `raw` outlives this borrow: it
         // is only used to duplicate the descriptor right here.
         let borrowed = unsafe { BorrowedFd::borrow_raw(notify_fd) };
         let owned = borrowed.try_clone_to_owned()?;
-        let fd = reactor.register(owned)?;
+        Ok(reactor.register(owned)?)
+    }
+
+    /// A core for the same libzmq socket, registered with `reactor`; this
+    /// one is left closed. On error this one is unchanged.
+    ///
+    /// Taking `&mut self` is what makes the move safe: no future can be
+    /// waiting on this core's registration meanwhile.
+    pub(crate) fn move_to(&mut self, reactor: &Reactor) -> Result<SocketCore> {
+        let raw = self.raw.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let fd = SocketCore::register(raw.as_ref().ok_or(Error::Closed)?, reactor)?;
+        let raw = raw.take().ok_or(Error::Closed)?;
         Ok(SocketCore {
             raw: Mutex::new(Some(raw)),
             fd,

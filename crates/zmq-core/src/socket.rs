@@ -636,6 +636,39 @@ impl Socket {
         }
     }
 
+    /// Moves this socket's readiness to `reactor` (see
+    /// [`reactor`](crate::reactor)): for a socket made before the event
+    /// loop it will run on existed, such as one created in `main` before a
+    /// tokio runtime starts (`zmq_runtime_tokio::TokioRuntime::reactor`
+    /// gives that runtime's reactor). Options, endpoints, queued messages
+    /// and the monitor stay as they are.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`] on a closed socket; what the reactor reports when
+    /// it cannot watch the socket. On error the socket keeps its reactor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zmq_core::reactor::Reactor;
+    /// use zmq_core::{Socket, SocketType};
+    ///
+    /// let mut pull = Socket::new(SocketType::PULL)?;
+    /// let endpoint = pull.bind("inproc://set-reactor-doc")?;
+    /// let push = Socket::new(SocketType::PUSH)?;
+    /// push.connect(&endpoint)?;
+    /// push.try_send("queued before the move")?;
+    /// pull.set_reactor(&Reactor::async_io())?;
+    /// let message = futures_lite::future::block_on(pull.recv())?;
+    /// assert_eq!(message[0], "queued before the move");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+        self.core = self.core.move_to(reactor)?;
+        Ok(())
+    }
+
     /// True once [`close`](Socket::close) was called.
     ///
     /// # Examples

@@ -1,8 +1,12 @@
 //! The request-reply client: `connect_rpc` on a DEALER socket.
 //!
-//! One reader task (spawned through the caller's [`Runtime`]) receives every
+//! One I/O task (spawned through the caller's [`Runtime`]) receives every
 //! reply and hands it to the waiting call by request id, so any number of
-//! calls can be in flight over one socket; each call sends its own request.
+//! calls can be in flight over one socket. A call made while no other waits
+//! for a reply sends its request itself; otherwise it queues the request for
+//! the I/O task, which sends what is queued back to back while it is not
+//! waiting to receive: a send with a receive parked on the same socket would
+//! have to query `ZMQ_EVENTS` for it (a system call inside libzmq).
 //!
 //! | aiozmq | here |
 //! |---|---|
@@ -29,7 +33,7 @@ use rmpv::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zmq_core::runtime::{BoxFuture, Runtime};
-use zmq_core::{Socket, SocketType};
+use zmq_core::{Multipart, PollEvents, Socket, SocketType};
 
 use crate::codec::{Reply, Request};
 use crate::error::{CallError, EncodeError, ServiceError};
@@ -200,13 +204,14 @@ impl ClientBuilder {
             error_table: self.error_table,
             last_request_id: AtomicU32::new(self.last_request_id),
             calls: Mutex::new(Calls::default()),
+            queued: event_listener::Event::new(),
             shutdown: Shutdown::default(),
             endpoints,
         });
         let reader = Arc::clone(&shared);
         shared.runtime.spawn(Box::pin(async move {
             let _running = reader.shutdown.task_started();
-            reader.shutdown.or_closed(read_replies(&reader)).await;
+            reader.shutdown.or_closed(run_io(&reader)).await;
             // Without its reader no call can complete: a socket failure
             // closes the client too.
             reader.close();
@@ -234,11 +239,17 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
+/// What a waiting call is handed: its reply, or why it will get none.
+type Outcome = Result<Reply, CallError>;
+
 /// The calls waiting for replies.
 #[derive(Default)]
 struct Calls {
-    pending: HashMap<u32, async_channel::Sender<Reply>>,
+    pending: HashMap<u32, async_channel::Sender<Outcome>>,
     expired: VecDeque<u32>,
+    /// Requests for the I/O task to send, oldest first, by request id (one
+    /// whose call was dropped meanwhile is not sent).
+    outbox: VecDeque<(u32, Multipart)>,
 }
 
 struct ClientShared {
@@ -248,6 +259,8 @@ struct ClientShared {
     error_table: ErrorTable,
     last_request_id: AtomicU32,
     calls: Mutex<Calls>,
+    /// Notified when the outbox turns non-empty.
+    queued: event_listener::Event,
     shutdown: Shutdown,
     endpoints: Vec<String>,
 }
@@ -264,7 +277,86 @@ impl ClientShared {
     fn close(&self) {
         self.shutdown.close_with(&self.socket);
         // Dropping the senders wakes every waiting call with Closed.
-        self.calls().pending.clear();
+        let mut calls = self.calls();
+        calls.pending.clear();
+        calls.outbox.clear();
+    }
+
+    /// Sends `message`, the request of the pending call `request_id`: at
+    /// once if no other call waits for a reply (nothing to batch it with,
+    /// and no hop to the I/O task), else through the I/O task's outbox.
+    fn submit(&self, request_id: u32, message: Multipart) -> Result<(), CallError> {
+        let alone = {
+            let calls = self.calls();
+            calls.pending.len() == 1 && calls.outbox.is_empty()
+        };
+        let message = if alone {
+            match self.socket.try_send(message) {
+                Ok(()) => return Ok(()),
+                Err(failed) if failed.error.is_would_block() => failed.message,
+                Err(failed) => return Err(send_error(failed.error)),
+            }
+        } else {
+            message
+        };
+        let mut calls = self.calls();
+        calls.outbox.push_back((request_id, message));
+        if calls.outbox.len() == 1 {
+            // The I/O task sleeps only after it found the outbox empty.
+            self.queued.notify(1);
+        }
+        Ok(())
+    }
+
+    /// Completes once the outbox holds a request.
+    async fn queued(&self) {
+        loop {
+            if !self.calls().outbox.is_empty() {
+                return;
+            }
+            let listener = self.queued.listen();
+            if !self.calls().outbox.is_empty() {
+                return;
+            }
+            listener.await;
+        }
+    }
+
+    /// Sends the queued requests back to back, without waiting: true if the
+    /// socket could not take one (it stays first in the outbox), false once
+    /// the outbox is empty. A request the socket refuses fails its call.
+    fn flush(&self) -> bool {
+        loop {
+            let next = {
+                let mut calls = self.calls();
+                loop {
+                    match calls.outbox.pop_front() {
+                        None => break None,
+                        Some((request_id, message)) if calls.pending.contains_key(&request_id) => {
+                            break Some((request_id, message));
+                        }
+                        // Its call was dropped or timed out: not sent.
+                        Some(_) => {}
+                    }
+                }
+            };
+            let Some((request_id, message)) = next else {
+                return false;
+            };
+            match self.socket.try_send(message) {
+                Ok(()) => {}
+                Err(failed) if failed.error.is_would_block() => {
+                    self.calls().outbox.push_front((request_id, failed.message));
+                    return true;
+                }
+                Err(failed) => {
+                    let waiting = self.calls().pending.remove(&request_id);
+                    if let Some(waiting) = waiting {
+                        let _ = waiting.try_send(Err(send_error(failed.error)));
+                    }
+                }
+            }
+        }
     }
 
     fn next_request_id(&self) -> u32 {
@@ -573,11 +665,20 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for Call<T> {
 struct PendingEntry<'a> {
     shared: &'a ClientShared,
     request_id: u32,
+    /// Set once the reply came: the request is no longer queued.
+    answered: bool,
 }
 
 impl Drop for PendingEntry<'_> {
     fn drop(&mut self) {
-        self.shared.calls().pending.remove(&self.request_id);
+        let mut calls = self.shared.calls();
+        calls.pending.remove(&self.request_id);
+        // A request still queued (the socket full, or no peer yet) goes too,
+        // so that calls which keep timing out do not pile up in the outbox.
+        if !self.answered && !calls.outbox.is_empty() {
+            let request_id = self.request_id;
+            calls.outbox.retain(|(queued, _)| *queued != request_id);
+        }
     }
 }
 
@@ -592,9 +693,13 @@ impl<T: DeserializeOwned> Call<T> {
         }
         let (args, kwargs) = self.arguments.into_values()?;
         let request_id = shared.next_request_id();
-        let (reply_sender, reply_receiver) = async_channel::bounded(1);
+        let (reply_sender, reply_receiver) = async_channel::bounded::<Outcome>(1);
         shared.calls().pending.insert(request_id, reply_sender);
-        let _entry = PendingEntry { shared, request_id };
+        let mut entry = PendingEntry {
+            shared,
+            request_id,
+            answered: false,
+        };
         if shared.shutdown.is_closed() {
             return Err(CallError::Closed);
         }
@@ -609,15 +714,8 @@ impl<T: DeserializeOwned> Call<T> {
             kwargs,
         };
         let exchange = async {
-            shared
-                .socket
-                .send(request.encode())
-                .await
-                .map_err(|failed| match failed.error {
-                    zmq_core::Error::Closed => CallError::Closed,
-                    other => CallError::Socket(other),
-                })?;
-            reply_receiver.recv().await.map_err(|_| CallError::Closed)
+            shared.submit(request_id, Multipart::from(request.encode()))?;
+            reply_receiver.recv().await.map_err(|_| CallError::Closed)?
         };
         let reply = match self.client.timeout {
             None => exchange.await?,
@@ -636,6 +734,7 @@ impl<T: DeserializeOwned> Call<T> {
                 }
             }
         };
+        entry.answered = true;
         match reply.error_body() {
             None => Ok(from_value::<T>(&reply.body)?),
             Some(Err(malformed)) => Err(CallError::Decode(malformed)),
@@ -652,13 +751,48 @@ fn remember_expired(shared: &ClientShared, request_id: u32) {
     calls.expired.push_back(request_id);
 }
 
-/// The reader: every reply to the call waiting for its id.
-async fn read_replies(shared: &ClientShared) {
+fn send_error(error: zmq_core::Error) -> CallError {
+    match error {
+        zmq_core::Error::Closed => CallError::Closed,
+        other => CallError::Socket(other),
+    }
+}
+
+/// The I/O task: sends the queued requests, and hands every reply to the
+/// call waiting for its id.
+///
+/// It waits for a reply and for the outbox together; when requests are
+/// queued it drops the receive (cancel safe: nothing was taken) and sends
+/// them all before it waits to receive again, so those sends find no
+/// receiver parked on the socket. While the socket cannot take a request,
+/// it waits for room and for replies.
+async fn run_io(shared: &ClientShared) {
+    // Whether the last wake-up was for queued requests: then the next wait
+    // looks at the socket first, so that replies are never starved.
+    let mut replies_first = false;
     loop {
-        let message = match shared.socket.recv().await {
-            Ok(message) => message,
-            Err(zmq_core::Error::Closed) => return,
-            Err(err) => {
+        let full = shared.flush();
+        let more = async {
+            if full {
+                // A failure shows up in the receive or the next send.
+                let _ = shared.socket.ready(PollEvents::POLLOUT).await;
+            } else {
+                shared.queued().await;
+            }
+            None
+        };
+        let reply = async { Some(shared.socket.recv().await) };
+        let woken = if replies_first {
+            futures_lite::future::or(reply, more).await
+        } else {
+            futures_lite::future::or(more, reply).await
+        };
+        replies_first = woken.is_none();
+        let message = match woken {
+            None => continue,
+            Some(Ok(message)) => message,
+            Some(Err(zmq_core::Error::Closed)) => return,
+            Some(Err(err)) => {
                 error!(target: LOG_TARGET, "RPC client cannot receive: {err}");
                 return;
             }
@@ -676,7 +810,7 @@ async fn read_replies(shared: &ClientShared) {
         if let Some(waiting) = calls.pending.remove(&request_id) {
             drop(calls);
             // The call may have just given up; then nobody wants the reply.
-            let _ = waiting.try_send(reply);
+            let _ = waiting.try_send(Ok(reply));
         } else if let Some(position) = calls.expired.iter().position(|id| *id == request_id) {
             calls.expired.remove(position);
             drop(calls);

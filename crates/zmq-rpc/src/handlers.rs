@@ -37,8 +37,11 @@ pub type MethodResult = Result<Value, ErrorBody>;
 /// One callable RPC method.
 ///
 /// `call` binds the wire arguments (a [`ParametersError`] body when they do
-/// not fit) and returns the future of the call; the server runs it as a
-/// task of its own. Dropping the future cancels the call.
+/// not fit) and returns the future of the call. The server polls it once on
+/// its reader and, if it is not done then, runs it on a task of its own
+/// (the first poll's waker does nothing: a future must not rely on being
+/// woken for that poll; the task polls it again). Dropping the future
+/// cancels the call.
 ///
 /// [`ParametersError`]: crate::ParametersError
 ///
@@ -106,7 +109,8 @@ where
 
 /// A method from a sync closure taking its parameters as one serde type
 /// and returning `Result<R, E>`: `R` is sent back, `E` becomes an error
-/// reply through [`WireError`]. It runs on the server's call task.
+/// reply through [`WireError`]. It runs on the server's reader task, which
+/// receives nothing else meanwhile: keep it short.
 ///
 /// # Examples
 ///
@@ -283,8 +287,9 @@ impl Handlers {
     /// keywords; any other type exactly one positional argument. Arguments
     /// that do not bind or convert give the caller a `ParametersError`.
     ///
-    /// The closure runs on the call's task: keep it short, or make the
-    /// method async (a long sync method holds an executor thread, and on a
+    /// The closure runs on the server's reader task, which receives no
+    /// other request meanwhile: keep it short, or make the method async (a
+    /// long sync method holds the reader and an executor thread, and on a
     /// current-thread runtime everything else).
     ///
     /// # Examples

@@ -96,7 +96,7 @@
 //! ```
 //!
 //! **Executor.** This crate names no executor. A server and a client need
-//! background tasks (the reader, per-call tasks) and timers: they take them
+//! background tasks (the reader, tasks for calls that wait) and timers: they take them
 //! from the [`zmq_core::runtime::Runtime`] you pass to `start`, such as
 //! `zmq_runtime_tokio::TokioRuntime` or `zmq_runtime_smol::SmolRuntime`.
 //! The adapters start a builder in one call instead:

@@ -3,15 +3,18 @@
 //!
 //! One mechanism serves them all: a [`ServerBuilder`] (endpoints, timeout,
 //! logging), a reader task that decodes each message as its pattern lays
-//! it out, and a task per call that looks the method up in the same
+//! it out and starts its call, which looks the method up in the same
 //! [`Handler`], binds the arguments the same way and runs it under the same
-//! timeout and panic guard. Only the end differs: a request-reply call
+//! timeout and panic guard. The reader polls each call once itself: a call
+//! that completes there (every sync method) is answered from the reader,
+//! with no task and no hand-over to another sender; one that waits goes on
+//! on a task of its own. Only the end differs: a request-reply call
 //! sends its result back; a notification (pipeline or pub-sub) has nobody
 //! to answer, so its outcome is logged (see [`serve_pipeline`]).
 //!
 //! **Executor.** The server needs background work: a reader that receives
-//! requests, a task per call (so calls overlap and replies may go out of
-//! order), and timers for the server-side timeout. It takes them from a
+//! requests, a task per call that waits (so calls overlap and replies may
+//! go out of order), and timers for the server-side timeout. It takes them from a
 //! [`Runtime`] the caller passes ([`ServerBuilder::start`]), the seam of
 //! `zmq-core` that `zmq-runtime-tokio` and `zmq-runtime-smol` implement;
 //! this crate names no executor. A driver future would have needed its own
@@ -23,12 +26,13 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context as TaskContext, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt;
 use log::{debug, error, warn};
 use rmpv::Value;
-use zmq_core::runtime::Runtime;
+use zmq_core::runtime::{BoxFuture, Runtime};
 use zmq_core::{Frame, Multipart, Socket, SocketType};
 
 use crate::codec::{Notification, Reply, Request};
@@ -206,8 +210,10 @@ pub fn serve_rpc(handler: impl Handler) -> ServerBuilder<RequestReply> {
 ///   not UTF-8) is logged at ERROR (`Cannot unpack ...`) and dropped, and
 ///   the server goes on (aiozmq stops receiving for good there).
 ///
-/// Each notification runs on a task of its own, so slow methods do not
-/// hold up fast ones and notifications may complete out of order; at most
+/// Each notification that waits (an async method at an await point) goes
+/// on on a task of its own, so slow methods do not hold up fast ones and
+/// notifications may complete out of order; a sync method runs on the
+/// reader (keep it short). At most
 /// [`ServerBuilder::max_concurrent_calls`] at once, beyond which the server
 /// leaves messages in the socket and the senders' notify waits at their
 /// send high-water mark.
@@ -384,9 +390,9 @@ impl<P> ServerBuilder<P> {
 
     /// Cancels a call that runs longer than `limit`; its caller gets a
     /// `builtins.TimeoutError` reply (a notification's is logged as a
-    /// method error). (aiozmq accepts `timeout=` but never applies it.) The limit applies at the method's await points: a sync
-    /// method, once started, runs to completion on its call task and is
-    /// answered normally.
+    /// method error). (aiozmq accepts `timeout=` but never applies it.) The limit
+    /// applies at the method's await points: a sync method, once started,
+    /// runs to completion (on the server's reader) and is answered normally.
     ///
     /// # Examples
     ///
@@ -831,7 +837,7 @@ impl Drop for Running {
 }
 
 /// The reader: one message at a time off the socket, decoded as the
-/// pattern lays it out, each call on a task of its own. Malformed messages
+/// pattern lays it out, each call started (see [`start_call`]). Malformed messages
 /// are logged and dropped; the reader goes on.
 async fn read_messages(shared: &Arc<ServerShared>) {
     loop {
@@ -860,60 +866,90 @@ fn dispatch(shared: &Arc<ServerShared>, message: &Multipart) -> Result<(), Decod
     let notification = match shared.kind {
         Kind::RequestReply => {
             let (envelope, request) = Request::from_router_message(message)?;
-            spawn_task(shared, |shared| async move {
-                answer_request(&shared, envelope, request).await;
-            });
+            start_request(shared, envelope, request);
             return Ok(());
         }
         Kind::Pipeline => Notification::decode(&frames())?,
         Kind::PubSub => Notification::decode_published(&frames())?.1,
     };
-    spawn_task(shared, |shared| async move {
-        // A close cancels the call.
-        shared
-            .shutdown
-            .or_closed(run_notification(&shared, notification))
-            .await;
-    });
+    start_notification(shared, notification);
     Ok(())
 }
 
-/// Runs a request and sends its reply (none if the server closes first).
-async fn answer_request(shared: &ServerShared, envelope: Multipart, request: Request) {
-    let Some(reply) = shared.shutdown.or_closed(answer(shared, &request)).await else {
-        return;
-    };
-    let mut message = envelope;
-    message.extend(reply.encode());
-    if let Err(err) = shared.socket.send(message).await {
-        if !shared.shutdown.is_closed() {
-            error!(target: LOG_TARGET, "RPC server cannot send a reply: {}", err.error);
+/// A call as the server keeps it while its method runs: the name, and the
+/// arguments only when [`ServerBuilder::log_exceptions`] may print them.
+struct CallInfo {
+    name: String,
+    logged_arguments: Option<(Value, Value)>,
+    /// When the call started: the server's timeout counts from here.
+    started: Instant,
+}
+
+impl CallInfo {
+    fn new(shared: &ServerShared, name: String, args: &Value, kwargs: &Value) -> CallInfo {
+        CallInfo {
+            name,
+            logged_arguments: shared
+                .log_exceptions
+                .then(|| (args.clone(), kwargs.clone())),
+            started: Instant::now(),
         }
     }
 }
 
-/// Looks the method up and runs it, bounded by the server's timeout; a
-/// panic fails the call, not the server.
-async fn run_method(
+/// A call after its first poll on the reader.
+enum Started {
+    /// It completed there: every sync method does.
+    Done(MethodResult),
+    /// It waits for something: it goes on on a task of its own.
+    Running(BoxFuture<'static, MethodResult>),
+}
+
+/// Looks the method up and polls its call once, on the reader, so that a
+/// call that never waits (a sync method) costs no task; a panic fails the
+/// call, not the server.
+///
+/// The first poll uses a waker that does nothing: a call that is not done
+/// goes to a new task, whose first poll registers the real waker (and sees
+/// whatever became ready meanwhile).
+fn start_call(shared: &ServerShared, name: &str, args: Value, kwargs: Value) -> Started {
+    let mut context = TaskContext::from_waker(Waker::noop());
+    let first_poll = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let Some(method) = shared.handler.lookup(name) else {
+            return Started::Done(Err(ErrorBody::not_found(name)));
+        };
+        let mut call = method.call(args, kwargs);
+        match call.as_mut().poll(&mut context) {
+            Poll::Ready(outcome) => Started::Done(outcome),
+            Poll::Pending => Started::Running(call),
+        }
+    }));
+    first_poll.unwrap_or_else(|_| Started::Done(Err(panicked())))
+}
+
+fn panicked() -> ErrorBody {
+    BuiltinError::runtime_error("the RPC method panicked").to_error_body()
+}
+
+/// Runs a call that did not complete on its first poll to its end, bounded
+/// by what is left of the server's timeout; a panic fails the call.
+async fn finish_call(
     shared: &ServerShared,
-    name: &str,
-    args: &Value,
-    kwargs: &Value,
+    call: BoxFuture<'static, MethodResult>,
+    info: &CallInfo,
 ) -> MethodResult {
-    let Some(method) = shared.handler.lookup(name) else {
-        return Err(ErrorBody::not_found(name));
-    };
     let call = async {
-        let call = AssertUnwindSafe(async { method.call(args.clone(), kwargs.clone()).await });
-        match call.catch_unwind().await {
+        match AssertUnwindSafe(call).catch_unwind().await {
             Ok(outcome) => outcome,
-            Err(_) => Err(BuiltinError::runtime_error("the RPC method panicked").to_error_body()),
+            Err(_) => Err(panicked()),
         }
     };
     match shared.timeout {
         None => call.await,
         Some(limit) => {
-            let sleep = shared.runtime.sleep(limit);
+            let sleep = shared
+                .runtime
+                .sleep(limit.saturating_sub(info.started.elapsed()));
             futures_lite::future::or(call, async move {
                 sleep.await;
                 Err(BuiltinError::new(
@@ -927,34 +963,117 @@ async fn run_method(
     }
 }
 
-/// Runs the call and builds its reply.
-async fn answer(shared: &ServerShared, request: &Request) -> Reply {
-    let outcome = run_method(shared, &request.name, &request.args, &request.kwargs).await;
-    let header = ReplyHeader {
-        sender: shared.sender,
-        request_id: request.header.request_id,
-        timestamp: unix_time_now(),
-        is_error: false,
-    };
-    match outcome {
-        Ok(value) => Reply::success(header, value),
-        Err(error) => {
-            log_method_error(
-                shared,
-                &request.name,
-                &request.args,
-                &request.kwargs,
-                &error,
-            );
-            Reply::error(header, &error)
+/// Starts a request: a call that completes on its first poll is answered
+/// from the reader; one that waits goes on, and is answered, on a task of
+/// its own (none if the server closes first).
+fn start_request(shared: &Arc<ServerShared>, envelope: Multipart, request: Request) {
+    let Request {
+        header,
+        name,
+        args,
+        kwargs,
+    } = request;
+    let info = CallInfo::new(shared, name, &args, &kwargs);
+    let request_id = header.request_id;
+    match start_call(shared, &info.name, args, kwargs) {
+        Started::Done(outcome) => {
+            let message = reply_message(shared, envelope, request_id, &info, outcome);
+            send_reply_now(shared, message);
         }
+        Started::Running(call) => spawn_task(shared, move |shared| async move {
+            let Some(outcome) = shared
+                .shutdown
+                .or_closed(finish_call(&shared, call, &info))
+                .await
+            else {
+                return;
+            };
+            let message = reply_message(&shared, envelope, request_id, &info, outcome);
+            send_reply(&shared, message).await;
+        }),
     }
 }
 
-/// Runs a notification; its outcome has nowhere to go but the log.
-async fn run_notification(shared: &ServerShared, notification: Notification) {
-    let Notification { name, args, kwargs } = &notification;
-    match run_method(shared, name, args, kwargs).await {
+/// The reply to request `request_id` with the call's `outcome`, behind its
+/// envelope; a failed call is logged as the server's options say.
+fn reply_message(
+    shared: &ServerShared,
+    envelope: Multipart,
+    request_id: u32,
+    info: &CallInfo,
+    outcome: MethodResult,
+) -> Multipart {
+    let header = ReplyHeader {
+        sender: shared.sender,
+        request_id,
+        timestamp: unix_time_now(),
+        is_error: false,
+    };
+    let reply = match outcome {
+        Ok(value) => Reply::success(header, value),
+        Err(error) => {
+            log_method_error(shared, info, &error);
+            Reply::error(header, &error)
+        }
+    };
+    let mut message = envelope;
+    message.extend(reply.encode());
+    message
+}
+
+/// Sends a reply from the reader without waiting; a reply the socket cannot
+/// take now (a full peer under `ZMQ_ROUTER_MANDATORY`) waits on a task of
+/// its own, so that the reader goes on.
+fn send_reply_now(shared: &Arc<ServerShared>, message: Multipart) {
+    match shared.socket.try_send(message) {
+        Ok(()) => {}
+        Err(failed) if failed.error.is_would_block() => {
+            let message = failed.message;
+            spawn_task(shared, move |shared| async move {
+                send_reply(&shared, message).await;
+            });
+        }
+        Err(failed) => report_send_error(shared, &failed.error),
+    }
+}
+
+/// Sends a reply, waiting for room.
+async fn send_reply(shared: &ServerShared, message: Multipart) {
+    if let Err(failed) = shared.socket.send(message).await {
+        report_send_error(shared, &failed.error);
+    }
+}
+
+fn report_send_error(shared: &ServerShared, error: &zmq_core::Error) {
+    if !shared.shutdown.is_closed() {
+        error!(target: LOG_TARGET, "RPC server cannot send a reply: {error}");
+    }
+}
+
+/// Starts a notification as [`start_request`] starts a request; its
+/// outcome has nowhere to go but the log.
+fn start_notification(shared: &Arc<ServerShared>, notification: Notification) {
+    let Notification { name, args, kwargs } = notification;
+    let info = CallInfo::new(shared, name, &args, &kwargs);
+    match start_call(shared, &info.name, args, kwargs) {
+        Started::Done(outcome) => log_notification(shared, &info, outcome),
+        Started::Running(call) => spawn_task(shared, move |shared| async move {
+            // A close cancels the call.
+            if let Some(outcome) = shared
+                .shutdown
+                .or_closed(finish_call(&shared, call, &info))
+                .await
+            {
+                log_notification(&shared, &info, outcome);
+            }
+        }),
+    }
+}
+
+/// Logs what a notification's method returned, if anything is worth it.
+fn log_notification(shared: &ServerShared, info: &CallInfo, outcome: MethodResult) {
+    let name = &info.name;
+    match outcome {
         Ok(Value::Nil) => {}
         Ok(_) => warn!(
             target: LOG_TARGET,
@@ -964,21 +1083,20 @@ async fn run_notification(shared: &ServerShared, notification: Notification) {
         Err(error) if error.exc_type == NOT_FOUND_ERROR || error.exc_type == PARAMETERS_ERROR => {
             error!(target: LOG_TARGET, "Call to {name:?} caused error: {}", error.repr);
         }
-        Err(error) => log_method_error(shared, name, args, kwargs, &error),
+        Err(error) => log_method_error(shared, info, &error),
     }
 }
 
-fn log_method_error(
-    shared: &ServerShared,
-    name: &str,
-    args: &Value,
-    kwargs: &Value,
-    error: &ErrorBody,
-) {
-    if !shared.log_exceptions || shared.exclude_log_exceptions.contains(&error.exc_type) {
+fn log_method_error(shared: &ServerShared, info: &CallInfo, error: &ErrorBody) {
+    let name = &info.name;
+    let arguments = info.logged_arguments.as_ref();
+    let (Some((args, kwargs)), false) = (
+        arguments.filter(|_| shared.log_exceptions),
+        shared.exclude_log_exceptions.contains(&error.exc_type),
+    ) else {
         debug!(target: LOG_TARGET, "Call to {name:?} caused error: {}", error.repr);
         return;
-    }
+    };
     error!(
         target: LOG_TARGET,
         "An exception {} from method {name:?} call occurred.\nargs = {}\nkwargs = {}\n",

@@ -317,3 +317,30 @@ fn the_test_harness_enters_native_readiness_under_tokio() {
         });
     }
 }
+
+#[test]
+fn a_socket_made_before_the_runtime_moves_to_native_readiness() {
+    let _shared = quiet_shared();
+    let mut pull = Socket::new(SocketType::PULL).expect("socket");
+    let endpoint = pull.bind("tcp://127.0.0.1:*").expect("bind");
+    let runtime = current_thread();
+    runtime.block_on(async {
+        let native = TokioRuntime::try_current().expect("runtime").reactor();
+        pull.set_reactor(&native).expect("moved");
+        let push = zmq_runtime_tokio::socket(SocketType::PUSH).expect("socket");
+        push.connect(&endpoint).expect("connect");
+        let sender = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            push.send("native now").await.expect("send");
+            push
+        });
+        assert_eq!(recv_in_time(&pull).await[0], "native now");
+        drop(timeout(LIMIT, sender).await.expect("sender in time"));
+    });
+    drop(runtime);
+    // The runtime is gone: the moved socket's waits fail instead of hanging.
+    let outcome = futures_lite::future::block_on(async {
+        zmq_test_support::timeout(LIMIT, pull.recv()).await
+    });
+    assert!(matches!(outcome, Some(Err(Error::Io(_)))), "{outcome:?}");
+}
