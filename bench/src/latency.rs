@@ -5,7 +5,7 @@ use std::time::Instant;
 use anyhow::Result;
 use zmq_core::{Frame, SocketType};
 
-use crate::runtimes::{RuntimeSpec, peer};
+use crate::runtimes::{RuntimeSpec, peer, setup};
 
 /// `warmup` untimed trips, then `count` timed ones of `size` bytes over
 /// tcp: the round-trip times in microseconds. The client (DEALER) and the
@@ -17,36 +17,39 @@ pub(crate) fn round_trips(
     count: usize,
     tune: &crate::Tuning,
 ) -> Result<Vec<f64>> {
-    let (router, dealer) = crate::connected_pair(
-        SocketType::ROUTER,
-        SocketType::DEALER,
-        "tcp://127.0.0.1:*",
-        tune,
-    )?;
-    let total = warmup + count;
-    let client = peer(move |_| async move {
-        let payload = vec![0x5au8; size];
-        let mut samples = Vec::with_capacity(count);
-        for trip in 0..total {
-            let start = Instant::now();
-            dealer
-                .send(Frame::from(&payload[..]))
-                .await
-                .map_err(|failed| failed.error)?;
-            dealer.recv().await?;
-            if trip >= warmup {
-                samples.push(start.elapsed().as_secs_f64() * 1e6);
+    let tune = tune.clone();
+    let (samples, _) = (runtime.run_pair)(setup(move || {
+        let (router, dealer) = crate::connected_pair(
+            SocketType::ROUTER,
+            SocketType::DEALER,
+            "tcp://127.0.0.1:*",
+            &tune,
+        )?;
+        let total = warmup + count;
+        let client = peer(move |_| async move {
+            let payload = vec![0x5au8; size];
+            let mut samples = Vec::with_capacity(count);
+            for trip in 0..total {
+                let start = Instant::now();
+                dealer
+                    .send(Frame::from(&payload[..]))
+                    .await
+                    .map_err(|failed| failed.error)?;
+                dealer.recv().await?;
+                if trip >= warmup {
+                    samples.push(start.elapsed().as_secs_f64() * 1e6);
+                }
             }
-        }
-        Ok(samples)
-    });
-    let server = peer(move |_| async move {
-        for _ in 0..total {
-            let request = router.recv().await?;
-            router.send(request).await.map_err(|failed| failed.error)?;
-        }
-        Ok(Vec::new())
-    });
-    let (samples, _) = (runtime.run_pair)(client, server)?;
+            Ok(samples)
+        });
+        let server = peer(move |_| async move {
+            for _ in 0..total {
+                let request = router.recv().await?;
+                router.send(request).await.map_err(|failed| failed.error)?;
+            }
+            Ok(Vec::new())
+        });
+        Ok((client, server))
+    }))?;
     Ok(samples)
 }

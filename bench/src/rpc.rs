@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow, bail};
 use zmq_core::{Socket, SocketType};
 use zmq_rpc::{CallError, Handlers, connect_pipeline, connect_rpc, serve_pipeline, serve_rpc};
 
-use crate::runtimes::{RuntimeSpec, peer};
+use crate::runtimes::{RuntimeSpec, peer, setup};
 
 /// Where the servers bind.
 const TCP: &str = "tcp://127.0.0.1:*";
@@ -28,62 +28,65 @@ pub(crate) fn calls(
     count: usize,
     tune: &crate::Tuning,
 ) -> Result<f64> {
-    let (router, dealer) =
-        crate::connected_pair(SocketType::ROUTER, SocketType::DEALER, TCP, tune)?;
-    let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
-    let server = peer(move |rt| async move {
-        let handlers =
-            Handlers::new().method("add", |(a, b): (i64, i64)| Ok::<_, Infallible>(a + b));
-        let server = serve_rpc(handlers).socket(router).start(rt)?;
-        // The client closing drops the sender: either way, stop.
-        let _ = stop_rx.recv().await;
-        server.close();
-        server.wait_closed().await;
-        Ok(Vec::new())
-    });
-    let client = peer(move |rt| async move {
-        let client = connect_rpc()
-            .socket(dealer)
-            .timeout(Duration::from_secs(60))
-            .start(Arc::clone(&rt))?;
-        for n in 0..WARMUP_CALLS as i64 {
-            let sum: i64 = client.call("add").arg(n).arg(1).await?;
-            if sum != n + 1 {
-                bail!("add({n}, 1) returned {sum}");
+    let tune = tune.clone();
+    let (samples, _) = (runtime.run_pair)(setup(move || {
+        let (router, dealer) =
+            crate::connected_pair(SocketType::ROUTER, SocketType::DEALER, TCP, &tune)?;
+        let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
+        let server = peer(move |rt| async move {
+            let handlers =
+                Handlers::new().method("add", |(a, b): (i64, i64)| Ok::<_, Infallible>(a + b));
+            let server = serve_rpc(handlers).socket(router).start(rt)?;
+            // The client closing drops the sender: either way, stop.
+            let _ = stop_rx.recv().await;
+            server.close();
+            server.wait_closed().await;
+            Ok(Vec::new())
+        });
+        let client = peer(move |rt| async move {
+            let client = connect_rpc()
+                .socket(dealer)
+                .timeout(Duration::from_secs(60))
+                .start(Arc::clone(&rt))?;
+            for n in 0..WARMUP_CALLS as i64 {
+                let sum: i64 = client.call("add").arg(n).arg(1).await?;
+                if sum != n + 1 {
+                    bail!("add({n}, 1) returned {sum}");
+                }
             }
-        }
-        let per_caller = count / callers;
-        let start = Instant::now();
-        if callers == 1 {
-            for n in 0..per_caller as i64 {
-                let _: i64 = client.call("add").arg(n).arg(1).await?;
-            }
-        } else {
-            let (done_tx, done_rx) = async_channel::bounded::<Result<(), CallError>>(callers);
-            for _ in 0..callers {
-                let client = client.clone();
-                let done_tx = done_tx.clone();
-                rt.spawn(Box::pin(async move {
-                    let mut outcome = Ok(());
-                    for n in 0..per_caller as i64 {
-                        if let Err(error) = client.call::<i64>("add").arg(n).arg(1).await {
-                            outcome = Err(error);
-                            break;
+            let per_caller = count / callers;
+            let start = Instant::now();
+            if callers == 1 {
+                for n in 0..per_caller as i64 {
+                    let _: i64 = client.call("add").arg(n).arg(1).await?;
+                }
+            } else {
+                let (done_tx, done_rx) = async_channel::bounded::<Result<(), CallError>>(callers);
+                for _ in 0..callers {
+                    let client = client.clone();
+                    let done_tx = done_tx.clone();
+                    rt.spawn(Box::pin(async move {
+                        let mut outcome = Ok(());
+                        for n in 0..per_caller as i64 {
+                            if let Err(error) = client.call::<i64>("add").arg(n).arg(1).await {
+                                outcome = Err(error);
+                                break;
+                            }
                         }
-                    }
-                    let _ = done_tx.send(outcome).await;
-                }));
+                        let _ = done_tx.send(outcome).await;
+                    }));
+                }
+                for _ in 0..callers {
+                    done_rx.recv().await??;
+                }
             }
-            for _ in 0..callers {
-                done_rx.recv().await??;
-            }
-        }
-        let rate = (per_caller * callers) as f64 / start.elapsed().as_secs_f64();
-        client.close();
-        stop_tx.send(()).await?;
-        Ok(vec![rate])
-    });
-    let (samples, _) = (runtime.run_pair)(client, server)?;
+            let rate = (per_caller * callers) as f64 / start.elapsed().as_secs_f64();
+            client.close();
+            stop_tx.send(()).await?;
+            Ok(vec![rate])
+        });
+        Ok((client, server))
+    }))?;
     samples
         .first()
         .copied()
@@ -117,37 +120,40 @@ pub(crate) fn notifications(
     count: usize,
     tune: &crate::Tuning,
 ) -> Result<f64> {
-    let (pull, push) = crate::connected_pair(SocketType::PULL, SocketType::PUSH, TCP, tune)?;
-    let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
-    let (rate_tx, rate_rx) = async_channel::bounded::<f64>(1);
-    let received = Arc::new(Received {
-        seen: AtomicUsize::new(0),
-        count,
-        start: Mutex::new(None),
-        done: rate_tx,
-    });
-    let server = peer(move |rt| async move {
-        let handlers = Handlers::new().method("count", move |_n: u64| {
-            received.hit();
-            Ok::<_, Infallible>(())
+    let tune = tune.clone();
+    let (_, samples) = (runtime.run_pair)(setup(move || {
+        let (pull, push) = crate::connected_pair(SocketType::PULL, SocketType::PUSH, TCP, &tune)?;
+        let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
+        let (rate_tx, rate_rx) = async_channel::bounded::<f64>(1);
+        let received = Arc::new(Received {
+            seen: AtomicUsize::new(0),
+            count,
+            start: Mutex::new(None),
+            done: rate_tx,
         });
-        let server = serve_pipeline(handlers).socket(pull).start(rt)?;
-        let rate = rate_rx.recv().await?;
-        stop_tx.send(()).await?;
-        server.close();
-        server.wait_closed().await;
-        Ok(vec![rate])
-    });
-    let client = peer(move |_| async move {
-        let notifier = connect_pipeline().socket(push).start()?;
-        for n in 0..count as u64 {
-            notifier.notify("count").arg(n).await?;
-        }
-        let _ = stop_rx.recv().await;
-        notifier.close();
-        Ok(Vec::new())
-    });
-    let (_, samples) = (runtime.run_pair)(client, server)?;
+        let server = peer(move |rt| async move {
+            let handlers = Handlers::new().method("count", move |_n: u64| {
+                received.hit();
+                Ok::<_, Infallible>(())
+            });
+            let server = serve_pipeline(handlers).socket(pull).start(rt)?;
+            let rate = rate_rx.recv().await?;
+            stop_tx.send(()).await?;
+            server.close();
+            server.wait_closed().await;
+            Ok(vec![rate])
+        });
+        let client = peer(move |_| async move {
+            let notifier = connect_pipeline().socket(push).start()?;
+            for n in 0..count as u64 {
+                notifier.notify("count").arg(n).await?;
+            }
+            let _ = stop_rx.recv().await;
+            notifier.close();
+            Ok(Vec::new())
+        });
+        Ok((client, server))
+    }))?;
     samples
         .first()
         .copied()
@@ -176,31 +182,34 @@ pub(crate) fn timeout_rss(
             let _ = sink.recv_multipart(0);
         }
     });
-    let dealer = Socket::new(SocketType::DEALER)?;
-    tune.apply(&dealer)?;
-    dealer.connect(&endpoint)?;
-    let outcome = runtime.run_one(peer(move |rt| async move {
-        let client = connect_rpc().socket(dealer).timeout(limit).start(rt)?;
-        let mut rss = Vec::with_capacity(calls / batch + 1);
-        for round in 0..calls / batch {
-            let pending = (0..batch).map(|n| {
-                client
-                    .call::<i64>("add")
-                    .arg((round * batch + n) as i64)
-                    .arg(1)
-                    .into_future()
-            });
-            for outcome in futures_util::future::join_all(pending).await {
-                match outcome {
-                    Err(CallError::Timeout(_)) => {}
-                    other => bail!("a call did not time out: {other:?}"),
+    let tune = tune.clone();
+    let outcome = runtime.run_one(move || {
+        let dealer = Socket::new(SocketType::DEALER)?;
+        tune.apply(&dealer)?;
+        dealer.connect(&endpoint)?;
+        Ok(peer(move |rt| async move {
+            let client = connect_rpc().socket(dealer).timeout(limit).start(rt)?;
+            let mut rss = Vec::with_capacity(calls / batch + 1);
+            for round in 0..calls / batch {
+                let pending = (0..batch).map(|n| {
+                    client
+                        .call::<i64>("add")
+                        .arg((round * batch + n) as i64)
+                        .arg(1)
+                        .into_future()
+                });
+                for outcome in futures_util::future::join_all(pending).await {
+                    match outcome {
+                        Err(CallError::Timeout(_)) => {}
+                        other => bail!("a call did not time out: {other:?}"),
+                    }
                 }
+                rss.push(crate::resident_bytes()? as f64);
             }
-            rss.push(crate::resident_bytes()? as f64);
-        }
-        client.close();
-        Ok(rss)
-    }));
+            client.close();
+            Ok(rss)
+        }))
+    });
     stop.store(true, Ordering::Release);
     swallow.join().map_err(|_| anyhow!("sink panicked"))?;
     outcome

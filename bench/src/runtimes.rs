@@ -15,9 +15,14 @@
 //!   on a thread of its own (so that thread also drives async-io's
 //!   reactor while it would otherwise sleep).
 //!
+//! - `tokio-mt-fd`, `tokio-ct1-fd`: `tokio-mt` and `tokio-ct1` with the
+//!   sockets' readiness from tokio's own reactor (`AsyncFd`, through
+//!   `zmq_runtime_tokio::TokioReactor`) instead of async-io's.
+//!
 //! Background tasks of a peer (a transport's pump, RPC per-call tasks) are
 //! spawned through the [`Runtime`] handed to that peer, so they stay on the
-//! peer's executor.
+//! peer's executor. A workload creates its sockets in a [`Setup`] that the
+//! spec runs where the sockets should get their reactor.
 //!
 //! To measure another executor or readiness variant, add one line to
 //! [`RUNTIMES`].
@@ -28,9 +33,10 @@ use std::sync::Arc;
 use std::thread;
 
 use anyhow::{Context as _, Result, anyhow};
+use zmq_core::reactor::Reactor;
 use zmq_core::runtime::Runtime;
 use zmq_runtime_smol::SmolRuntime;
-use zmq_runtime_tokio::TokioRuntime;
+use zmq_runtime_tokio::{TokioReactor, TokioRuntime};
 
 /// What a peer returns: the samples it measured (empty for the peer that
 /// does not measure).
@@ -41,6 +47,18 @@ pub(crate) type PeerFuture = Pin<Box<dyn Future<Output = Result<Samples>> + Send
 
 /// A peer: builds its future once it knows where it runs.
 pub(crate) type Peer = Box<dyn FnOnce(Arc<dyn Runtime>) -> PeerFuture + Send>;
+
+/// Creates a workload's sockets and returns its two peers; run by the
+/// [`RuntimeSpec`] inside the executor's context, with its reactor entered.
+pub(crate) type Setup = Box<dyn FnOnce() -> Result<(Peer, Peer)> + Send>;
+
+/// Boxes a closure into a [`Setup`].
+pub(crate) fn setup<F>(body: F) -> Setup
+where
+    F: FnOnce() -> Result<(Peer, Peer)> + Send + 'static,
+{
+    Box::new(body)
+}
 
 /// Boxes a closure into a [`Peer`].
 pub(crate) fn peer<F, Fut>(body: F) -> Peer
@@ -57,8 +75,8 @@ where
 pub(crate) struct RuntimeSpec {
     /// The `runtime` column.
     pub(crate) name: &'static str,
-    /// Runs both peers to completion and returns their samples.
-    pub(crate) run_pair: fn(Peer, Peer) -> Result<(Samples, Samples)>,
+    /// Runs the setup, then both peers to completion; their samples.
+    pub(crate) run_pair: fn(Setup) -> Result<(Samples, Samples)>,
 }
 
 /// Every executor we measure, in table order. One line per variant.
@@ -79,34 +97,67 @@ pub(crate) const RUNTIMES: &[RuntimeSpec] = &[
         name: "smol",
         run_pair: smol_executor_per_peer,
     },
+    RuntimeSpec {
+        name: "tokio-mt-fd",
+        run_pair: tokio_multi_thread_asyncfd,
+    },
+    RuntimeSpec {
+        name: "tokio-ct1-fd",
+        run_pair: tokio_current_thread_shared_asyncfd,
+    },
 ];
 
 impl RuntimeSpec {
     /// Runs one peer; the other side is something outside the runtime (a
     /// native thread) or nothing at all.
-    pub(crate) fn run_one(&self, body: Peer) -> Result<Samples> {
-        let (samples, _) = (self.run_pair)(body, peer(|_| async { Ok(Vec::new()) }))?;
+    pub(crate) fn run_one<F>(&self, body: F) -> Result<Samples>
+    where
+        F: FnOnce() -> Result<Peer> + Send + 'static,
+    {
+        let (samples, _) = (self.run_pair)(setup(move || {
+            Ok((body()?, peer(|_| async { Ok(Vec::new()) })))
+        }))?;
         Ok(samples)
     }
 }
 
-fn tokio_multi_thread(a: Peer, b: Peer) -> Result<(Samples, Samples)> {
+fn tokio_multi_thread(setup: Setup) -> Result<(Samples, Samples)> {
+    both_on_one_tokio_runtime(two_workers(), false, setup)
+}
+
+fn tokio_multi_thread_asyncfd(setup: Setup) -> Result<(Samples, Samples)> {
+    both_on_one_tokio_runtime(two_workers(), true, setup)
+}
+
+fn tokio_current_thread_shared(setup: Setup) -> Result<(Samples, Samples)> {
+    both_on_one_tokio_runtime(tokio::runtime::Builder::new_current_thread(), false, setup)
+}
+
+fn tokio_current_thread_shared_asyncfd(setup: Setup) -> Result<(Samples, Samples)> {
+    both_on_one_tokio_runtime(tokio::runtime::Builder::new_current_thread(), true, setup)
+}
+
+fn two_workers() -> tokio::runtime::Builder {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.worker_threads(2);
-    both_on_one_tokio_runtime(builder, a, b)
+    builder
 }
 
-fn tokio_current_thread_shared(a: Peer, b: Peer) -> Result<(Samples, Samples)> {
-    both_on_one_tokio_runtime(tokio::runtime::Builder::new_current_thread(), a, b)
-}
-
-/// Both peers as tasks on one tokio runtime built by `builder`.
+/// Both peers as tasks on one tokio runtime built by `builder`; with
+/// `asyncfd`, the sockets made by the setup get tokio's reactor.
 fn both_on_one_tokio_runtime(
     mut builder: tokio::runtime::Builder,
-    a: Peer,
-    b: Peer,
+    asyncfd: bool,
+    setup: Setup,
 ) -> Result<(Samples, Samples)> {
     let runtime = builder.enable_all().build()?;
+    let (a, b) = {
+        let _in_runtime = runtime.enter();
+        let reactor =
+            asyncfd.then(|| Reactor::from(TokioReactor::from_handle(runtime.handle().clone())));
+        let _entered = reactor.as_ref().map(Reactor::enter);
+        setup()?
+    };
     let ours: Arc<dyn Runtime> = Arc::new(TokioRuntime::from_handle(runtime.handle().clone()));
     let outcome = runtime.block_on(async move {
         let a = tokio::spawn(a(Arc::clone(&ours)));
@@ -119,7 +170,9 @@ fn both_on_one_tokio_runtime(
     outcome
 }
 
-fn tokio_current_thread_per_peer(a: Peer, b: Peer) -> Result<(Samples, Samples)> {
+fn tokio_current_thread_per_peer(setup: Setup) -> Result<(Samples, Samples)> {
+    // async-io readiness: the sockets can be made on this thread.
+    let (a, b) = setup()?;
     fn on_own_thread(body: Peer) -> thread::JoinHandle<Result<Samples>> {
         thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -135,7 +188,8 @@ fn tokio_current_thread_per_peer(a: Peer, b: Peer) -> Result<(Samples, Samples)>
     join_both(on_own_thread(a), on_own_thread(b))
 }
 
-fn smol_executor_per_peer(a: Peer, b: Peer) -> Result<(Samples, Samples)> {
+fn smol_executor_per_peer(setup: Setup) -> Result<(Samples, Samples)> {
+    let (a, b) = setup()?;
     fn on_own_thread(body: Peer) -> thread::JoinHandle<Result<Samples>> {
         thread::spawn(move || {
             let executor = Arc::new(smol::Executor::new());

@@ -15,7 +15,7 @@ use zmq_core::transport::{CallbackResult, Endpoints, ZmqProtocol, create_zmq_con
 use zmq_core::{Frame, Multipart, SocketType, ZmqTransport};
 use zmq_stream::{StreamOptions, create_zmq_stream};
 
-use crate::runtimes::{RuntimeSpec, peer};
+use crate::runtimes::{RuntimeSpec, peer, setup};
 
 /// The layer a throughput row goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,105 +49,108 @@ pub(crate) fn push_pull(
     count: usize,
     tune: &crate::Tuning,
 ) -> Result<f64> {
-    let (pull, push) =
-        crate::connected_pair(SocketType::PULL, SocketType::PUSH, endpoint_base, tune)?;
-    let (done_tx, done_rx) = async_channel::bounded::<()>(1);
-    let sender = peer(move |rt| async move {
-        let payload = vec![0x5au8; size];
-        match layer {
-            Layer::Core => {
-                for _ in 0..count {
-                    push.send(Frame::from(&payload[..]))
-                        .await
-                        .map_err(|failed| failed.error)?;
+    let (endpoint, tune) = (endpoint_base.to_owned(), tune.clone());
+    let (_, samples) = (runtime.run_pair)(setup(move || {
+        let (pull, push) =
+            crate::connected_pair(SocketType::PULL, SocketType::PUSH, &endpoint, &tune)?;
+        let (done_tx, done_rx) = async_channel::bounded::<()>(1);
+        let sender = peer(move |rt| async move {
+            let payload = vec![0x5au8; size];
+            match layer {
+                Layer::Core => {
+                    for _ in 0..count {
+                        push.send(Frame::from(&payload[..]))
+                            .await
+                            .map_err(|failed| failed.error)?;
+                    }
+                    done_rx.recv().await?;
                 }
-                done_rx.recv().await?;
-            }
-            Layer::Stream => {
-                let stream = create_zmq_stream(
-                    SocketType::PUSH,
-                    &Endpoints::new(),
-                    Some(push),
-                    StreamOptions::default(),
-                    rt,
-                )?;
-                for _ in 0..count {
-                    stream.write(Frame::from(&payload[..]))?;
-                    stream.drain().await?;
+                Layer::Stream => {
+                    let stream = create_zmq_stream(
+                        SocketType::PUSH,
+                        &Endpoints::new(),
+                        Some(push),
+                        StreamOptions::default(),
+                        rt,
+                    )?;
+                    for _ in 0..count {
+                        stream.write(Frame::from(&payload[..]))?;
+                        stream.drain().await?;
+                    }
+                    done_rx.recv().await?;
+                    stream.close();
                 }
-                done_rx.recv().await?;
-                stream.close();
-            }
-            Layer::Transport => {
-                let flow = Arc::new(Flow::default());
-                let protocol = Arc::clone(&flow);
-                let (transport, _protocol) = create_zmq_connection(
-                    move || FlowProtocol(protocol),
-                    SocketType::PUSH,
-                    &Endpoints::new(),
-                    Some(push),
-                    rt,
-                )?;
-                for _ in 0..count {
-                    transport.write(Frame::from(&payload[..]))?;
-                    flow.wait_writable(&transport).await;
+                Layer::Transport => {
+                    let flow = Arc::new(Flow::default());
+                    let protocol = Arc::clone(&flow);
+                    let (transport, _protocol) = create_zmq_connection(
+                        move || FlowProtocol(protocol),
+                        SocketType::PUSH,
+                        &Endpoints::new(),
+                        Some(push),
+                        rt,
+                    )?;
+                    for _ in 0..count {
+                        transport.write(Frame::from(&payload[..]))?;
+                        flow.wait_writable(&transport).await;
+                    }
+                    done_rx.recv().await?;
+                    transport.close();
                 }
-                done_rx.recv().await?;
-                transport.close();
             }
-        }
-        Ok(Vec::new())
-    });
-    let receiver = peer(move |rt| async move {
-        let rate = match layer {
-            Layer::Core => {
-                pull.recv().await?;
-                let start = Instant::now();
-                for _ in 1..count {
+            Ok(Vec::new())
+        });
+        let receiver = peer(move |rt| async move {
+            let rate = match layer {
+                Layer::Core => {
                     pull.recv().await?;
+                    let start = Instant::now();
+                    for _ in 1..count {
+                        pull.recv().await?;
+                    }
+                    rate(count, start)
                 }
-                rate(count, start)
-            }
-            Layer::Stream => {
-                let stream = create_zmq_stream(
-                    SocketType::PULL,
-                    &Endpoints::new(),
-                    Some(pull),
-                    StreamOptions::default(),
-                    rt,
-                )?;
-                stream.read().await?;
-                let start = Instant::now();
-                for _ in 1..count {
+                Layer::Stream => {
+                    let stream = create_zmq_stream(
+                        SocketType::PULL,
+                        &Endpoints::new(),
+                        Some(pull),
+                        StreamOptions::default(),
+                        rt,
+                    )?;
                     stream.read().await?;
+                    let start = Instant::now();
+                    for _ in 1..count {
+                        stream.read().await?;
+                    }
+                    let rate = rate(count, start);
+                    stream.close();
+                    rate
                 }
-                let rate = rate(count, start);
-                stream.close();
-                rate
-            }
-            Layer::Transport => {
-                let (rate_tx, rate_rx) = async_channel::bounded(1);
-                let (transport, _protocol) = create_zmq_connection(
-                    move || Counter {
-                        seen: 0,
-                        count,
-                        start: None,
-                        done: rate_tx,
-                    },
-                    SocketType::PULL,
-                    &Endpoints::new(),
-                    Some(pull),
-                    rt,
-                )?;
-                let rate = rate_rx.recv().await?;
-                transport.close();
-                rate
-            }
-        };
-        done_tx.send(()).await?;
-        Ok(vec![rate])
-    });
-    let (_, samples) = (runtime.run_pair)(sender, receiver)?;
+                Layer::Transport => {
+                    let (rate_tx, rate_rx) = async_channel::bounded(1);
+                    let (transport, _protocol) = create_zmq_connection(
+                        move || Counter {
+                            seen: 0,
+                            count,
+                            start: None,
+                            done: rate_tx,
+                        },
+                        SocketType::PULL,
+                        &Endpoints::new(),
+                        Some(pull),
+                        rt,
+                    )?;
+                    let rate = rate_rx.recv().await?;
+                    transport.close();
+                    rate
+                }
+            };
+            done_tx.send(()).await?;
+            Ok(vec![rate])
+        });
+        Ok((sender, receiver))
+    }))?;
     samples
         .first()
         .copied()

@@ -75,7 +75,7 @@ Commands:
           --quick          a smoke run of under a minute
           --filter TEXT    only rows whose key contains TEXT
                            (e.g. push-pull/core, rtt, rpc-calls)
-          --reps N         native/ours pairs per row (default 7)
+          --reps N         native/ours pairs per row (default 5)
           Other arguments go to the bench binary as they are
           (`cargo xtask bench --help` lists them). See docs/performance.md.
   help    Print this message
