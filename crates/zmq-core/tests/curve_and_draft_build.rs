@@ -31,7 +31,11 @@ fn linked_libzmq_has_curve_draft_and_is_4_3_5_or_newer() {
 #[test]
 fn zmq_fd_is_an_eventfd_on_linux() -> TestResult {
     let context = zmq_core::zmq::Context::new();
-    for kind in [zmq_core::zmq::PAIR, zmq_core::zmq::DEALER, zmq_core::zmq::SUB] {
+    for kind in [
+        zmq_core::zmq::PAIR,
+        zmq_core::zmq::DEALER,
+        zmq_core::zmq::SUB,
+    ] {
         let socket = context.socket(kind)?;
         let fd = socket.get_fd()?;
         let target = std::fs::read_link(format!("/proc/self/fd/{fd}"))?;
