@@ -25,6 +25,9 @@
 //! arrive and prints a `cargo:warning` when a Linux build lacks them (a
 //! `CXXFLAGS_<target>` of the user's replaces cargo's `[env]` value, and
 //! cargo reads `.cargo/config.toml` only when run inside the workspace).
+//! Cargo shows that warning only with `-vv`, since the build script that
+//! runs this code is `zmq-sys`'s, a crates.io package; the workspace's
+//! test `zmq_fd_is_an_eventfd_on_linux` is the check that fails.
 //!
 //! See "Our libzmq build" in the workspace's `docs/architecture.md`.
 //!
