@@ -158,14 +158,18 @@ impl Steering {
     /// Runs `work` unless the proxy terminates (or, with `or_paused`,
     /// pauses) first; then `None`: `work` is dropped, which for our socket
     /// futures means nothing happened.
+    ///
+    /// The stop is polled first: a task woken by a pause (or terminate) and
+    /// by its socket at once must not take a message that arrived after the
+    /// pause was set (a late wake-up under load did, and forwarded it).
     async fn unless_stopped<T>(&self, or_paused: bool, work: impl Future<Output = T>) -> Option<T> {
         let mut work = pin!(work);
-        let mut terminated = pin!(self.stopped(or_paused));
+        let mut stopped = pin!(self.stopped(or_paused));
         std::future::poll_fn(|cx| {
-            if let Poll::Ready(output) = work.as_mut().poll(cx) {
-                return Poll::Ready(Some(output));
+            if stopped.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(None);
             }
-            terminated.as_mut().poll(cx).map(|()| None)
+            work.as_mut().poll(cx).map(Some)
         })
         .await
     }

@@ -1,5 +1,6 @@
 //! The workspace's libzmq build (docs/architecture.md, "Our libzmq build"):
-//! CURVE over the bundled libsodium and the DRAFT API are there and work.
+//! CURVE over the bundled libsodium and the DRAFT API are there and work,
+//! and on Linux libzmq signals through eventfd.
 
 use std::time::Duration;
 
@@ -19,6 +20,33 @@ fn linked_libzmq_has_curve_draft_and_is_4_3_5_or_newer() {
     assert!(caps.curve && caps.draft && caps.ipc, "{caps:?}");
     assert!(caps.version >= (4, 3, 5), "{caps:?}");
     assert_eq!(caps.version, zmq_core::zmq::version());
+}
+
+/// On Linux our libzmq is built with `ZMQ_HAVE_EVENTFD` (set through
+/// `[env]` in `.cargo/config.toml`, see "Our libzmq build" in
+/// docs/architecture.md): a socket's mailbox, and so its `ZMQ_FD`, is an
+/// eventfd, not one end of a unix socketpair (`socket:[...]`), which is what
+/// libzmq falls back to without the define.
+#[cfg(target_os = "linux")]
+#[test]
+fn zmq_fd_is_an_eventfd_on_linux() -> TestResult {
+    let context = zmq_core::zmq::Context::new();
+    for kind in [
+        zmq_core::zmq::PAIR,
+        zmq_core::zmq::DEALER,
+        zmq_core::zmq::SUB,
+    ] {
+        let socket = context.socket(kind)?;
+        let fd = socket.get_fd()?;
+        let target = std::fs::read_link(format!("/proc/self/fd/{fd}"))?;
+        assert_eq!(
+            target,
+            std::path::Path::new("anon_inode:[eventfd]"),
+            "ZMQ_FD {fd} of a {kind:?} socket; without ZMQ_HAVE_EVENTFD \
+             libzmq uses a socketpair (was CXXFLAGS_<target> overridden?)"
+        );
+    }
+    Ok(())
 }
 
 #[test]
