@@ -37,9 +37,9 @@ pub const DEFAULT_LINGER: Duration = Duration::from_millis(1000);
 ///
 /// libzmq's I/O thread reads and writes a connection at most this many
 /// bytes per system call. Measured with `cargo xtask bench` (see
-/// `docs/performance.md`), 256 KiB raises the throughput of 1 KiB messages
-/// over tcp and ipc about 2.5 to 3 times, and that of 32 B messages too; it
-/// makes no difference to inproc. The buffers are allocated per connection
+/// `docs/performance.md`), 256 KiB takes 1 KiB messages over tcp from
+/// about the native baseline's rate to 2.4 times it (ipc: about 2 times);
+/// 32 B messages and inproc see no measurable change. The buffers are allocated per connection
 /// but only touched as far as traffic fills them, so an idle connection
 /// costs little more resident memory. Change it per socket, before binding
 /// or connecting, with [`Socket::set_in_batch_size`] and
