@@ -87,10 +87,7 @@ pub(crate) fn calls(
         });
         Ok((client, server))
     }))?;
-    samples
-        .first()
-        .copied()
-        .ok_or_else(|| anyhow!("no rate measured"))
+    crate::runtimes::single_rate(&samples)
 }
 
 /// What the pipeline server's handler keeps.
@@ -154,10 +151,7 @@ pub(crate) fn notifications(
         });
         Ok((client, server))
     }))?;
-    samples
-        .first()
-        .copied()
-        .ok_or_else(|| anyhow!("no rate measured"))
+    crate::runtimes::single_rate(&samples)
 }
 
 /// `calls` calls that all time out (the server reads and never answers),

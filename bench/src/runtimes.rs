@@ -60,6 +60,14 @@ where
     Box::new(body)
 }
 
+/// The one rate a measuring peer returned.
+pub(crate) fn single_rate(samples: &Samples) -> Result<f64> {
+    samples
+        .first()
+        .copied()
+        .context("the measuring peer returned no rate")
+}
+
 /// Boxes a closure into a [`Peer`].
 pub(crate) fn peer<F, Fut>(body: F) -> Peer
 where

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use event_listener::Event;
 use zmq_core::transport::{CallbackResult, Endpoints, ZmqProtocol, create_zmq_connection};
 use zmq_core::{Frame, Multipart, SocketType, ZmqTransport};
@@ -151,10 +151,7 @@ pub(crate) fn push_pull(
         });
         Ok((sender, receiver))
     }))?;
-    samples
-        .first()
-        .copied()
-        .context("the receiver measured nothing")
+    crate::runtimes::single_rate(&samples)
 }
 
 fn rate(count: usize, start: Instant) -> f64 {

@@ -90,11 +90,15 @@ impl std::fmt::Debug for SocketCore {
 impl SocketCore {
     pub(crate) fn new(raw: zmq::Socket, reactor: &Reactor) -> Result<SocketCore> {
         let fd = SocketCore::register(&raw, reactor)?;
-        Ok(SocketCore {
+        Ok(SocketCore::registered(raw, fd))
+    }
+
+    fn registered(raw: zmq::Socket, fd: Registration) -> SocketCore {
+        SocketCore {
             raw: Mutex::new(Some(raw)),
             fd,
             sides: Default::default(),
-        })
+        }
     }
 
     /// Registers a duplicate of `raw`'s `ZMQ_FD` with `reactor`.
@@ -117,11 +121,7 @@ impl SocketCore {
         let raw = self.raw.get_mut().unwrap_or_else(PoisonError::into_inner);
         let fd = SocketCore::register(raw.as_ref().ok_or(Error::Closed)?, reactor)?;
         let raw = raw.take().ok_or(Error::Closed)?;
-        Ok(SocketCore {
-            raw: Mutex::new(Some(raw)),
-            fd,
-            sides: Default::default(),
-        })
+        Ok(SocketCore::registered(raw, fd))
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<zmq::Socket>> {

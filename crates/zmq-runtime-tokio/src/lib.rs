@@ -154,16 +154,9 @@ pub fn create_zmq_stream(
     existing: Option<Socket>,
     options: StreamOptions,
 ) -> Result<ZmqStream, CreateError> {
-    let runtime = TokioRuntime::try_current()?;
-    let _entered = runtime.reactor().enter();
-    let runtime = Arc::new(runtime);
-    Ok(zmq_stream::create_zmq_stream(
-        socket_type,
-        endpoints,
-        existing,
-        options,
-        runtime,
-    )?)
+    on_current_runtime(|runtime| {
+        zmq_stream::create_zmq_stream(socket_type, endpoints, existing, options, runtime)
+    })
 }
 
 /// [`zmq_core::transport::create_zmq_connection`] with the transport's pump
@@ -219,16 +212,15 @@ where
     F: FnOnce() -> P,
     P: ZmqProtocol,
 {
-    let runtime = TokioRuntime::try_current()?;
-    let _entered = runtime.reactor().enter();
-    let runtime = Arc::new(runtime);
-    Ok(zmq_core::transport::create_zmq_connection(
-        protocol_factory,
-        socket_type,
-        endpoints,
-        existing,
-        runtime,
-    )?)
+    on_current_runtime(|runtime| {
+        zmq_core::transport::create_zmq_connection(
+            protocol_factory,
+            socket_type,
+            endpoints,
+            existing,
+            runtime,
+        )
+    })
 }
 
 /// Why [`create_zmq_connection`] failed.
@@ -532,11 +524,19 @@ pub fn start_zap_authenticator(
     context: &Context,
     policy: zmq_core::zap::ZapPolicy,
 ) -> Result<zmq_core::zap::ZapAuthenticator, CreateError> {
+    on_current_runtime(|runtime| zmq_core::zap::ZapAuthenticator::start(context, policy, runtime))
+}
+
+/// Runs `start` with the current tokio runtime as its [`Runtime`] and that
+/// runtime's reactor entered, so the sockets `start` creates get native
+/// readiness: the one mechanism behind every entry point of this crate.
+pub(crate) fn on_current_runtime<T, E>(
+    start: impl FnOnce(Arc<dyn Runtime>) -> Result<T, E>,
+) -> Result<T, CreateError>
+where
+    CreateError: From<E>,
+{
     let runtime = TokioRuntime::try_current()?;
     let _entered = runtime.reactor().enter();
-    Ok(zmq_core::zap::ZapAuthenticator::start(
-        context,
-        policy,
-        Arc::new(runtime),
-    )?)
+    Ok(start(Arc::new(runtime))?)
 }

@@ -29,15 +29,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::sync::Arc;
-
 pub use zmq_rpc::{
     ClientBuilder, Handlers, Notifier, NotifierBuilder, RpcClient, Server, ServerBuilder,
     ServiceError, connect_pipeline, connect_pubsub, connect_rpc, serve_pipeline, serve_pubsub,
     serve_rpc,
 };
 
-use crate::{CreateError, TokioRuntime};
+use crate::{CreateError, on_current_runtime};
 
 /// Starts a zmq-rpc builder on the current tokio runtime.
 ///
@@ -80,9 +78,7 @@ impl<P> StartOnTokio for ServerBuilder<P> {
     type Started = Server<P>;
 
     fn start_on_tokio(self) -> Result<Server<P>, CreateError> {
-        let runtime = TokioRuntime::try_current()?;
-        let _entered = runtime.reactor().enter();
-        Ok(self.start(Arc::new(runtime))?)
+        on_current_runtime(|runtime| self.start(runtime))
     }
 }
 
@@ -90,9 +86,7 @@ impl StartOnTokio for ClientBuilder {
     type Started = RpcClient;
 
     fn start_on_tokio(self) -> Result<RpcClient, CreateError> {
-        let runtime = TokioRuntime::try_current()?;
-        let _entered = runtime.reactor().enter();
-        Ok(self.start(Arc::new(runtime))?)
+        on_current_runtime(|runtime| self.start(runtime))
     }
 }
 
@@ -100,9 +94,8 @@ impl<P> StartOnTokio for NotifierBuilder<P> {
     type Started = Notifier<P>;
 
     fn start_on_tokio(self) -> Result<Notifier<P>, CreateError> {
-        let runtime = TokioRuntime::try_current()?;
-        let _entered = runtime.reactor().enter();
-        Ok(self.start()?)
+        // A notifier has no background task: it only needs the reactor.
+        on_current_runtime(|_| self.start())
     }
 }
 
