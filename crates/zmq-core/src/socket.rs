@@ -865,7 +865,7 @@ impl fmt::Debug for ReadyFuture<'_> {
 
 /// Receives every frame of one message without waiting. libzmq delivers a
 /// multipart message atomically: once the first frame is there, all are.
-fn recv_multipart(raw: &mut zmq::Socket) -> Result<Multipart, zmq::Error> {
+pub(crate) fn recv_multipart(raw: &mut zmq::Socket) -> Result<Multipart, zmq::Error> {
     let socket_ptr = raw.as_mut_ptr();
     let mut message = Multipart::from(recv_frame(socket_ptr)?);
     while message.back().is_some_and(Frame::has_more) {

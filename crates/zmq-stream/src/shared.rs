@@ -2,6 +2,7 @@
 //! feeds it (aiozmq's `ZmqStreamProtocol`).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use event_listener::Event;
@@ -11,7 +12,9 @@ use zmq_core::{Multipart, SocketEvent, ZmqTransport};
 /// What the protocol fed and the stream has not taken yet.
 #[derive(Debug)]
 pub(crate) struct State {
-    pub(crate) queue: VecDeque<Multipart>,
+    /// Each message with its size, counted once when it arrives (a
+    /// frame's length is two calls into libzmq).
+    pub(crate) queue: VecDeque<(Multipart, usize)>,
     /// Bytes in `queue`: what the read watermarks count.
     pub(crate) queue_bytes: usize,
     pub(crate) high_read: usize,
@@ -31,6 +34,9 @@ pub(crate) struct State {
 #[derive(Debug)]
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// `state.closed`, readable without the lock: `drain` checks it after
+    /// every write. Set (under the lock) right after `closed`.
+    closed: AtomicBool,
     /// A message arrived, or the connection was lost.
     pub(crate) readable: Event,
     /// A monitor event arrived, or the connection was lost.
@@ -54,6 +60,7 @@ impl Shared {
                 closed: false,
                 exception: None,
             }),
+            closed: AtomicBool::new(false),
             readable: Event::new(),
             event_ready: Event::new(),
             writable: Event::new(),
@@ -63,13 +70,18 @@ impl Shared {
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// The connection is lost (closed, aborted or failed), without the lock.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
 }
 
 impl State {
     /// Takes the oldest message; says whether reading must resume.
     pub(crate) fn pop_message(&mut self) -> Option<(Multipart, bool)> {
-        let message = self.queue.pop_front()?;
-        self.queue_bytes -= message.byte_len().min(self.queue_bytes);
+        let (message, bytes) = self.queue.pop_front()?;
+        self.queue_bytes -= bytes.min(self.queue_bytes);
         Some((message, self.maybe_resume()))
     }
 
@@ -108,8 +120,9 @@ impl ZmqProtocol for StreamProtocol {
         let (pause, was_empty) = {
             let mut state = self.shared.state();
             let was_empty = state.queue.is_empty();
-            state.queue_bytes += message.byte_len();
-            state.queue.push_back(message);
+            let bytes = message.byte_len();
+            state.queue_bytes += bytes;
+            state.queue.push_back((message, bytes));
             let pause = !state.read_paused && state.queue_bytes > state.high_read;
             state.read_paused |= pause;
             (pause, was_empty)
@@ -161,6 +174,7 @@ impl ZmqProtocol for StreamProtocol {
             let mut state = self.shared.state();
             state.closed = true;
             state.exception = error.map(Arc::new);
+            self.shared.closed.store(true, Ordering::Release);
         }
         self.transport = None;
         self.shared.readable.notify(usize::MAX);

@@ -301,7 +301,7 @@ impl ZmqStream {
     /// # }
     /// ```
     pub async fn drain(&self) -> Result<(), StreamError> {
-        if self.shared.state().closed {
+        if self.shared.is_closed() {
             return Err(self.exception_or_closed());
         }
         let mut listener = None;
@@ -314,6 +314,12 @@ impl ZmqStream {
         cx: &mut Context<'_>,
         closed_is_ok: bool,
     ) -> Poll<Result<(), StreamError>> {
+        // The common case after a write, answered from two flags without a
+        // lock: open and not paused (an exception comes with closed).
+        if !self.shared.is_closed() && !self.transport.is_writing_paused() {
+            *listener = None;
+            return Poll::Ready(Ok(()));
+        }
         poll_until(listener, &self.shared.writable, cx, || {
             {
                 let state = self.shared.state();

@@ -27,7 +27,10 @@ pub(crate) enum FlowChange {
 /// Messages waiting for the socket, with their byte count and limits.
 #[derive(Debug)]
 pub(crate) struct WriteBuffer {
-    queue: VecDeque<Multipart>,
+    /// Each message with its size, counted once when it is queued: a
+    /// frame's length is two calls into libzmq, and the flush needs it
+    /// again after the send has emptied the message.
+    queue: VecDeque<(Multipart, usize)>,
     size: usize,
     high: usize,
     low: usize,
@@ -81,8 +84,9 @@ impl WriteBuffer {
 
     /// Appends a message; says whether the protocol must now be paused.
     pub(crate) fn push(&mut self, message: Multipart) -> FlowChange {
-        self.size += message.byte_len();
-        self.queue.push_back(message);
+        let bytes = message.byte_len();
+        self.size += bytes;
+        self.queue.push_back((message, bytes));
         self.maybe_pause()
     }
 
@@ -102,14 +106,14 @@ impl WriteBuffer {
     /// The oldest message, for sending; take it out with
     /// [`sent_front`](WriteBuffer::sent_front) once the socket took it.
     pub(crate) fn front_mut(&mut self) -> Option<&mut Multipart> {
-        self.queue.front_mut()
+        self.queue.front_mut().map(|(message, _)| message)
     }
 
-    /// Forgets the front message, which the socket has taken (`bytes` is
-    /// its size before the send emptied it).
-    pub(crate) fn sent_front(&mut self, bytes: usize) {
-        self.queue.pop_front();
-        self.size -= bytes.min(self.size);
+    /// Forgets the front message, which the socket has taken.
+    pub(crate) fn sent_front(&mut self) {
+        if let Some((_, bytes)) = self.queue.pop_front() {
+            self.size -= bytes.min(self.size);
+        }
     }
 
     /// Says whether the protocol must now be resumed.
@@ -147,8 +151,11 @@ mod tests {
     }
 
     fn flush_one(buffer: &mut WriteBuffer) -> FlowChange {
-        let len = buffer.front_mut().map(|m| m.byte_len()).unwrap_or(0);
-        buffer.sent_front(len);
+        if let Some(front) = buffer.front_mut() {
+            // As a send does: libzmq takes the frames.
+            *front = Multipart::new();
+        }
+        buffer.sent_front();
         buffer.maybe_resume()
     }
 

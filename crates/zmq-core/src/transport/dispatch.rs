@@ -15,7 +15,7 @@ use crate::message::Multipart;
 use crate::monitor::SocketEvent;
 
 use super::ZmqTransport;
-use super::protocol::ZmqProtocol;
+use super::protocol::{CallbackResult, ZmqProtocol};
 
 /// One protocol callback, waiting to run.
 #[derive(Debug)]
@@ -35,6 +35,10 @@ pub(crate) struct Dispatcher {
     /// protocol (which often holds the transport).
     protocol: Mutex<Option<SharedProtocol>>,
     queue: Mutex<VecDeque<Callback>>,
+    /// `queue` is not empty; written under `queue`'s lock, read without it
+    /// so that [`deliver`](Dispatcher::deliver) can check after every
+    /// message whether a callback was queued meanwhile.
+    queued: AtomicBool,
     running: AtomicBool,
 }
 
@@ -55,35 +59,122 @@ impl Dispatcher {
         Dispatcher {
             protocol: Mutex::new(Some(protocol)),
             queue: Mutex::default(),
+            queued: AtomicBool::new(false),
             running: AtomicBool::new(false),
         }
     }
 
     /// Queues `callback` and runs the queue if nobody else is.
     pub(crate) fn call(&self, transport: &ZmqTransport, callback: Callback) {
-        lock(&self.queue).push_back(callback);
+        {
+            let mut queue = lock(&self.queue);
+            queue.push_back(callback);
+            self.queued.store(true, Ordering::SeqCst);
+        }
+        self.drive(transport);
+    }
+
+    /// Runs the queue unless someone else is running it.
+    fn drive(&self, transport: &ZmqTransport) {
         loop {
-            if self
-                .running
-                .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
-                .is_err()
-            {
+            if !self.try_start() {
                 // The runner (maybe our own caller, up the stack) takes it.
                 return;
             }
-            loop {
-                let next = lock(&self.queue).pop_front();
-                match next {
-                    Some(callback) => self.run(transport, callback),
-                    None => break,
-                }
-            }
-            self.running.store(false, Ordering::SeqCst);
-            // A callback queued between our last look and the store above
-            // found us running and left it to us.
-            if lock(&self.queue).is_empty() {
+            self.run_queued(transport);
+            if !self.stop() {
                 return;
             }
+        }
+    }
+
+    fn try_start(&self) -> bool {
+        self.running
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    }
+
+    /// Stops running; says whether a callback queued between our last look
+    /// and now (whose caller found us running and left it to us) needs a
+    /// runner.
+    fn stop(&self) -> bool {
+        self.running.store(false, Ordering::SeqCst);
+        self.queued.load(Ordering::SeqCst)
+    }
+
+    /// Runs queued callbacks until the queue is empty; the caller is the
+    /// runner.
+    fn run_queued(&self, transport: &ZmqTransport) {
+        loop {
+            let next = {
+                let mut queue = lock(&self.queue);
+                let next = queue.pop_front();
+                self.queued.store(!queue.is_empty(), Ordering::SeqCst);
+                next
+            };
+            match next {
+                Some(callback) => self.run(transport, callback),
+                None => return,
+            }
+        }
+    }
+
+    /// Delivers received messages from the front of `messages`, in order,
+    /// as long as `allowed()` (reading is neither paused nor closed) holds
+    /// before each; what is left stays in `messages`.
+    ///
+    /// Same order and one-at-a-time guarantees as queuing one
+    /// `Callback::Received` per message with [`call`](Dispatcher::call),
+    /// but the protocol is looked up and locked once per batch instead of
+    /// once per message (measured: `call` was the largest single item of
+    /// the stream's profile at 32 B). A callback queued by a
+    /// `msg_received` (a write that pauses writing) still runs before the
+    /// next message.
+    pub(crate) fn deliver(
+        &self,
+        transport: &ZmqTransport,
+        messages: &mut VecDeque<Multipart>,
+        allowed: impl Fn() -> bool,
+    ) {
+        if !self.try_start() {
+            // Someone else is running callbacks (a write on another thread
+            // that paused writing): queue behind them, as `call` does.
+            while allowed() {
+                let Some(message) = messages.pop_front() else {
+                    break;
+                };
+                self.call(transport, Callback::Received(message));
+            }
+            return;
+        }
+        // Callbacks queued before these messages go first.
+        self.run_queued(transport);
+        'batch: while !messages.is_empty() && allowed() {
+            let Some(protocol) = lock(&self.protocol).clone() else {
+                // After connection_lost: nobody to tell.
+                messages.clear();
+                break;
+            };
+            let mut protocol = lock(&protocol);
+            while allowed() {
+                let Some(message) = messages.pop_front() else {
+                    break 'batch;
+                };
+                // Caught inside the lock's scope: the guard is dropped
+                // normally, so a panic does not poison the protocol.
+                let outcome = catch_unwind(AssertUnwindSafe(|| protocol.msg_received(message)));
+                report("msg_received", outcome);
+                if self.queued.load(Ordering::SeqCst) {
+                    // Run what this callback queued before the next message.
+                    drop(protocol);
+                    self.run_queued(transport);
+                    continue 'batch;
+                }
+            }
+            break;
+        }
+        if self.stop() {
+            self.drive(transport);
         }
     }
 
@@ -117,22 +208,27 @@ impl Dispatcher {
                     Ok(())
                 }
             }));
-            match outcome {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => log::error!(
-                    target: "zmq_core::transport",
-                    "protocol callback {name} failed: {error}; the transport goes on"
-                ),
-                Err(panic) => log::error!(
-                    target: "zmq_core::transport",
-                    "protocol callback {name} panicked: {}; the transport goes on",
-                    panic_message(&*panic)
-                ),
-            }
+            report(name, outcome);
         }
         if lost {
             lock(&self.protocol).take();
         }
+    }
+}
+
+/// Logs a callback's error or panic: the transport goes on.
+fn report(name: &str, outcome: std::thread::Result<CallbackResult>) {
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => log::error!(
+            target: "zmq_core::transport",
+            "protocol callback {name} failed: {error}; the transport goes on"
+        ),
+        Err(panic) => log::error!(
+            target: "zmq_core::transport",
+            "protocol callback {name} panicked: {}; the transport goes on",
+            panic_message(&*panic)
+        ),
     }
 }
 

@@ -44,7 +44,7 @@ use crate::socket::{Socket, SocketType, socket_type_name};
 
 use buffer::FlowChange;
 use dispatch::{Callback, Dispatcher};
-use state::State;
+use state::{Flags, State, StateGuard};
 
 /// The endpoints a new connection binds and connects (aiozmq's `bind=` and
 /// `connect=`).
@@ -273,6 +273,7 @@ where
             socket: Arc::new(socket),
             runtime: Arc::clone(&runtime),
             state: Mutex::default(),
+            flags: Flags::default(),
             wake: Event::new(),
             dispatcher: Dispatcher::new(protocol.clone()),
         }),
@@ -330,14 +331,16 @@ struct Inner {
     socket: Arc<Socket>,
     runtime: Arc<dyn Runtime>,
     state: Mutex<State>,
+    /// Lock-free copies of the flags read once per message.
+    flags: Flags,
     /// Wakes the pump when its work changes (a write, a pause, a close).
     wake: Event,
     dispatcher: Dispatcher,
 }
 
 impl Inner {
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        state::lock(&self.state)
+    fn state(&self) -> StateGuard<'_> {
+        state::lock(&self.state, &self.flags)
     }
 
     fn wake_pump(&self) {
@@ -450,7 +453,8 @@ impl ZmqTransport {
     ///
     /// See [`ZmqTransport`].
     pub fn is_writing_paused(&self) -> bool {
-        self.inner.state().buffer.is_paused()
+        // Without the lock: a stream's `drain` asks after every write.
+        self.inner.flags.writing_paused()
     }
 
     /// Stops delivering messages to the protocol until
@@ -735,12 +739,6 @@ impl ZmqTransport {
             FlowChange::Resume => Callback::ResumeWriting,
         };
         self.inner.dispatcher.call(self, callback);
-    }
-
-    /// After the pump flushed: resume the protocol if the buffer is low.
-    fn after_flush(&self) {
-        let change = self.inner.state().buffer.maybe_resume();
-        self.apply(change);
     }
 
     /// The socket failed: discard everything and report `error`.

@@ -10,22 +10,23 @@
 //! whatever a callback did to the socket (including swallowing its
 //! `ZMQ_FD` edge, or panicking) cannot leave the pump asleep.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::task::{Context as TaskContext, Poll};
 
+use event_listener::EventListener;
 use futures_core::Stream;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::message::Multipart;
 use crate::monitor::{MonitorEvents, SocketEvent};
 use crate::readiness::{Direction, Waiter};
-use crate::socket::{Socket, SocketType, send_multipart};
+use crate::socket::{Socket, SocketType, recv_multipart, send_multipart};
 
-use super::ZmqTransport;
+use super::buffer::FlowChange;
 use super::dispatch::Callback;
-use super::state::State;
+use super::{Inner, ZmqTransport};
 
 /// How many messages one turn moves each way before it looks around again.
 const BATCH: usize = 64;
@@ -33,7 +34,7 @@ const BATCH: usize = 64;
 enum Step {
     Wake,
     Received(Result<Multipart>),
-    Flushed(Result<usize>),
+    Flushed(Result<FlowChange>),
     Event(Option<Result<SocketEvent>>),
 }
 
@@ -42,15 +43,21 @@ pub(crate) async fn run(transport: ZmqTransport) {
     let inner = &*transport.inner;
     let socket = &*inner.socket;
     let mut monitor: Option<MonitorEvents> = None;
-    // A message received just as reading was paused: delivered first when
-    // reading resumes.
-    let mut held: Option<Multipart> = None;
+    // Messages received and not delivered yet: the rest of a batch when
+    // the protocol paused reading. Delivered first when reading resumes.
+    let mut received: VecDeque<Multipart> = VecDeque::new();
     // PUSH and PUB cannot receive: do not try.
     let receives = !matches!(socket.socket_type(), SocketType::PUSH | SocketType::PUB);
+    // Armed before the state is read, and kept across turns until it
+    // fires: a listener armed earlier catches every notification a fresh
+    // one would, and arming one costs an allocation.
+    let mut listener: Option<EventListener> = None;
     let mut turn: u64 = 0;
     loop {
         turn += 1;
-        let listener = inner.wake.listen();
+        if listener.is_none() {
+            listener = Some(inner.wake.listen());
+        }
         let (reading, flushing, closing, lost) = {
             let state = inner.state();
             (
@@ -68,21 +75,16 @@ pub(crate) async fn run(transport: ZmqTransport) {
             transport.lose(None);
             break;
         }
-        if reading {
-            if let Some(message) = held.take() {
-                inner
-                    .dispatcher
-                    .call(&transport, Callback::Received(message));
-                continue;
-            }
+        if reading && !received.is_empty() {
+            deliver(inner, &transport, &mut received);
+            continue;
         }
         if monitor.is_none() && socket.is_monitored() {
             monitor = socket.monitor_events().ok();
         }
 
-        let mut listener = Some(listener);
         let mut recv = reading.then(|| socket.recv());
-        let mut flush = flushing.then(|| Flush::new(socket, &inner.state));
+        let mut flush = flushing.then(|| Flush::new(socket, inner));
         let recv_first = turn % 2 == 0;
         let step = std::future::poll_fn(|cx| {
             if recv_first {
@@ -105,8 +107,8 @@ pub(crate) async fn run(transport: ZmqTransport) {
                     return Poll::Ready(Step::Event(event));
                 }
             }
-            if let Some(listener) = listener.as_mut() {
-                if Pin::new(listener).poll(cx).is_ready() {
+            if let Some(armed) = listener.as_mut() {
+                if Pin::new(armed).poll(cx).is_ready() {
                     return Poll::Ready(Step::Wake);
                 }
             }
@@ -116,39 +118,25 @@ pub(crate) async fn run(transport: ZmqTransport) {
         drop((recv, flush));
 
         match step {
-            Step::Wake => {}
+            Step::Wake => listener = None,
             Step::Received(Ok(message)) => {
-                if !inner.state().reading_allowed() {
-                    // Paused (or closed) while this message came in.
-                    held = Some(message);
-                    continue;
-                }
-                inner
-                    .dispatcher
-                    .call(&transport, Callback::Received(message));
-                // More may be waiting: take them without arming again, but
-                // stop as soon as the protocol paused reading.
-                for _ in 1..BATCH {
-                    if !inner.state().reading_allowed() {
-                        break;
-                    }
-                    match socket.try_recv() {
-                        Ok(message) => inner
-                            .dispatcher
-                            .call(&transport, Callback::Received(message)),
-                        Err(error) if error.is_would_block() => break,
-                        Err(error) => {
-                            transport.fail(error);
-                            return;
-                        }
-                    }
+                received.push_back(message);
+                let failed = if inner.flags.reading_allowed() {
+                    receive_more(socket, &mut received)
+                } else {
+                    None // paused (or closed) while this one came in
+                };
+                deliver(inner, &transport, &mut received);
+                if let Some(error) = failed {
+                    transport.fail(error);
+                    return;
                 }
             }
             Step::Received(Err(error)) | Step::Flushed(Err(error)) => {
                 transport.fail(error);
                 return;
             }
-            Step::Flushed(Ok(_)) => transport.after_flush(),
+            Step::Flushed(Ok(change)) => transport.apply(change),
             Step::Event(Some(Ok(event))) => {
                 inner.dispatcher.call(&transport, Callback::Event(event));
             }
@@ -159,6 +147,31 @@ pub(crate) async fn run(transport: ZmqTransport) {
             Step::Event(None) => monitor = None,
         }
     }
+}
+
+/// Takes up to a batch of further messages that are already waiting, under
+/// one lock of the socket, without arming anything. Returns the error that
+/// stopped it, other than "nothing more now".
+fn receive_more(socket: &Socket, received: &mut VecDeque<Multipart>) -> Option<Error> {
+    let outcome = socket.core.with_raw(|raw| {
+        for _ in 1..BATCH {
+            received.push_back(recv_multipart(raw)?);
+        }
+        Ok(())
+    });
+    match outcome {
+        Ok(Ok(())) | Ok(Err(zmq::Error::EAGAIN)) => None,
+        Ok(Err(error)) => Some(error.into()),
+        Err(error) => Some(error),
+    }
+}
+
+/// Hands received messages to the protocol while reading is allowed; the
+/// rest stay in `received`.
+fn deliver(inner: &Inner, transport: &ZmqTransport, received: &mut VecDeque<Multipart>) {
+    inner
+        .dispatcher
+        .deliver(transport, received, || inner.flags.reading_allowed());
 }
 
 fn poll_recv(
@@ -173,41 +186,41 @@ fn poll_recv(
 }
 
 /// Sends buffered messages until the socket can take no more; completes
-/// with how many it sent once that is at least one.
+/// once it sent at least one, with the flow change that asks for (a resume
+/// when the buffer fell to its low-water mark), decided under the same lock.
 struct Flush<'a> {
     socket: &'a Socket,
-    state: &'a Mutex<State>,
+    inner: &'a Inner,
     waiter: Waiter<'a>,
 }
 
 impl<'a> Flush<'a> {
-    fn new(socket: &'a Socket, state: &'a Mutex<State>) -> Flush<'a> {
+    fn new(socket: &'a Socket, inner: &'a Inner) -> Flush<'a> {
         Flush {
             socket,
-            state,
+            inner,
             waiter: Waiter::new(Direction::Send),
         }
     }
 }
 
 impl Future for Flush<'_> {
-    type Output = Result<usize>;
+    type Output = Result<FlowChange>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let state = this.state;
+        let inner = this.inner;
         // Lock order: the socket (taken by poll_io), then the state.
         this.socket.core.poll_io(&mut this.waiter, cx, |raw| {
-            let mut state = super::state::lock(state);
+            let mut state = inner.state();
             let mut sent = 0;
             while sent < BATCH {
                 let Some(front) = state.buffer.front_mut() else {
                     break;
                 };
-                let bytes = front.byte_len();
                 match send_multipart(raw, front) {
                     Ok(()) => {
-                        state.buffer.sent_front(bytes);
+                        state.buffer.sent_front();
                         sent += 1;
                     }
                     // What was sent counts; the error comes back next turn.
@@ -215,7 +228,7 @@ impl Future for Flush<'_> {
                     Err(error) => return Err(error),
                 }
             }
-            Ok(sent)
+            Ok(state.buffer.maybe_resume())
         })
     }
 }
