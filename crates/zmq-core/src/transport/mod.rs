@@ -459,7 +459,11 @@ impl ZmqTransport {
 
     /// Stops delivering messages to the protocol until
     /// [`resume_reading`](ZmqTransport::resume_reading); messages wait in
-    /// libzmq meanwhile (up to its receive high-water mark). Idempotent.
+    /// libzmq meanwhile (up to its receive high-water mark). Called from
+    /// `msg_received`, it takes effect before the next message: the rest of
+    /// the batch the pump had already taken from the socket (at most 64
+    /// messages) waits in the transport, and is delivered first, in order,
+    /// on resume. Idempotent.
     ///
     /// # Examples
     ///
