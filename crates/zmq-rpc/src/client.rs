@@ -20,13 +20,16 @@
 //! evaluated; a Rust future does nothing until polled, so the request goes
 //! out when the call is first awaited.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
 use std::future::IntoFuture;
 use std::marker::PhantomData;
+use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::task::{Poll, Waker};
+use std::time::{Duration, Instant};
 
 use log::{debug, error, warn};
 use rmpv::Value;
@@ -204,7 +207,6 @@ impl ClientBuilder {
             error_table: self.error_table,
             last_request_id: AtomicU32::new(self.last_request_id),
             calls: Mutex::new(Calls::default()),
-            queued: event_listener::Event::new(),
             shutdown: Shutdown::default(),
             endpoints,
         });
@@ -242,14 +244,127 @@ impl fmt::Debug for ClientBuilder {
 /// What a waiting call is handed: its reply, or why it will get none.
 type Outcome = Result<Reply, CallError>;
 
-/// The calls waiting for replies.
+/// Where a call's outcome is left for it: a slot in the table of pending
+/// calls, not a channel per call (no allocation, no second lock).
+enum Slot {
+    /// No outcome yet; the waker of the call's last poll.
+    Waiting(Option<Waker>),
+    /// The outcome, until the call takes it.
+    Done(Outcome),
+}
+
+/// One call waiting for its reply.
+struct PendingCall {
+    /// When it times out, if it has a time limit.
+    deadline: Option<Instant>,
+    /// Its time limit, for the `Timeout` error.
+    limit: Duration,
+    slot: Slot,
+}
+
+impl PendingCall {
+    /// Leaves `outcome` for the call unless it already has one; returns the
+    /// waker to wake once the lock is released.
+    fn complete(&mut self, outcome: Outcome) -> Option<Waker> {
+        match std::mem::replace(&mut self.slot, Slot::Done(outcome)) {
+            Slot::Waiting(waker) => waker,
+            // The first outcome stands (a reply that raced the timeout).
+            done @ Slot::Done(_) => {
+                self.slot = done;
+                None
+            }
+        }
+    }
+}
+
+/// The calls waiting for replies, and what the I/O task works from.
 #[derive(Default)]
 struct Calls {
-    pending: HashMap<u32, async_channel::Sender<Outcome>>,
+    pending: HashMap<u32, PendingCall>,
     expired: VecDeque<u32>,
     /// Requests for the I/O task to send, oldest first, by request id (one
     /// whose call was dropped meanwhile is not sent).
     outbox: VecDeque<(u32, Multipart)>,
+    /// The deadlines of the calls with a time limit, earliest first. One
+    /// timer of the I/O task serves them all: a timer per call cost a
+    /// timer registration (under async-io a wake-up of the reactor thread
+    /// and a `timerfd_settime`) per call. Entries of calls that completed
+    /// stay until they come up or the heap is rebuilt (see
+    /// [`Calls::add_deadline`]), so that completing a call costs nothing here.
+    deadlines: BinaryHeap<Reverse<(Instant, u32)>>,
+    /// The deadline the I/O task's timer is set for, if any.
+    armed: Option<Instant>,
+    /// Set when the I/O task has something to look at (a queued request,
+    /// an earlier deadline); cleared by the I/O task when it looks.
+    io_woken: bool,
+    /// The I/O task's waker while it waits.
+    io_waker: Option<Waker>,
+}
+
+impl Calls {
+    /// Asks the I/O task to look again; returns the waker to wake once the
+    /// lock is released.
+    fn wake_io(&mut self) -> Option<Waker> {
+        self.io_woken = true;
+        self.io_waker.take()
+    }
+
+    /// Records the deadline of call `request_id`; returns the I/O task's
+    /// waker if its timer must be set earlier.
+    fn add_deadline(&mut self, deadline: Instant, request_id: u32) -> Option<Waker> {
+        // Bound the heap by the calls in flight: rebuilt from the pending
+        // calls once the stale entries outnumber them, which is O(1) per
+        // call amortized, and keeps the memory flat however many calls
+        // complete before their deadline.
+        if self.deadlines.len() > 2 * self.pending.len() + 64 {
+            self.deadlines = self
+                .pending
+                .iter()
+                .filter_map(|(id, call)| call.deadline.map(|at| Reverse((at, *id))))
+                .collect();
+        }
+        self.deadlines.push(Reverse((deadline, request_id)));
+        // The timer only ever needs moving earlier: a later deadline is
+        // found when the timer fires.
+        if self.armed.is_none_or(|armed| deadline < armed) {
+            self.wake_io()
+        } else {
+            None
+        }
+    }
+
+    /// Times out every call whose deadline has passed; returns the wakers
+    /// of those calls.
+    fn expire(&mut self, now: Instant, wakers: &mut Vec<Waker>) {
+        while let Some(Reverse((deadline, request_id))) = self.deadlines.peek().copied() {
+            if deadline > now {
+                break;
+            }
+            self.deadlines.pop();
+            let Some(call) = self.pending.get_mut(&request_id) else {
+                continue;
+            };
+            // A stale entry of an earlier call with the same id (after the
+            // ids wrapped) has another deadline.
+            if call.deadline != Some(deadline) {
+                continue;
+            }
+            let limit = call.limit;
+            if let Some(waker) = call.complete(Err(CallError::Timeout(limit))) {
+                wakers.push(waker);
+            }
+            if self.expired.len() == REMEMBERED_EXPIRED_IDS {
+                self.expired.pop_front();
+            }
+            self.expired.push_back(request_id);
+        }
+    }
+}
+
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
 }
 
 struct ClientShared {
@@ -259,8 +374,6 @@ struct ClientShared {
     error_table: ErrorTable,
     last_request_id: AtomicU32,
     calls: Mutex<Calls>,
-    /// Notified when the outbox turns non-empty.
-    queued: event_listener::Event,
     shutdown: Shutdown,
     endpoints: Vec<String>,
 }
@@ -276,10 +389,20 @@ impl ClientShared {
     /// Closes the socket and fails every pending call with `Closed`.
     fn close(&self) {
         self.shutdown.close_with(&self.socket);
-        // Dropping the senders wakes every waiting call with Closed.
-        let mut calls = self.calls();
-        calls.pending.clear();
-        calls.outbox.clear();
+        // A call whose entry is gone has been closed.
+        let (pending, io_waker) = {
+            let mut calls = self.calls();
+            calls.outbox.clear();
+            calls.deadlines.clear();
+            let io_waker = calls.wake_io();
+            (std::mem::take(&mut calls.pending), io_waker)
+        };
+        for (_, call) in pending {
+            if let Slot::Waiting(waker) = call.slot {
+                wake(waker);
+            }
+        }
+        wake(io_waker);
     }
 
     /// Sends `message`, the request of the pending call `request_id`: at
@@ -299,27 +422,38 @@ impl ClientShared {
         } else {
             message
         };
-        let mut calls = self.calls();
-        calls.outbox.push_back((request_id, message));
-        if calls.outbox.len() == 1 {
+        let waker = {
+            let mut calls = self.calls();
+            calls.outbox.push_back((request_id, message));
             // The I/O task sleeps only after it found the outbox empty.
-            self.queued.notify(1);
-        }
+            if calls.outbox.len() == 1 {
+                calls.wake_io()
+            } else {
+                None
+            }
+        };
+        wake(waker);
         Ok(())
     }
 
-    /// Completes once the outbox holds a request.
-    async fn queued(&self) {
-        loop {
-            if !self.calls().outbox.is_empty() {
-                return;
+    /// Completes once something was asked of the I/O task (see
+    /// [`Calls::wake_io`]).
+    async fn io_woken(&self) {
+        std::future::poll_fn(|cx| {
+            let mut calls = self.calls();
+            if std::mem::take(&mut calls.io_woken) {
+                return Poll::Ready(());
             }
-            let listener = self.queued.listen();
-            if !self.calls().outbox.is_empty() {
-                return;
+            if !calls
+                .io_waker
+                .as_ref()
+                .is_some_and(|waker| waker.will_wake(cx.waker()))
+            {
+                calls.io_waker = Some(cx.waker().clone());
             }
-            listener.await;
-        }
+            Poll::Pending
+        })
+        .await;
     }
 
     /// Sends the queued requests back to back, without waiting: true if the
@@ -332,7 +466,12 @@ impl ClientShared {
                 loop {
                     match calls.outbox.pop_front() {
                         None => break None,
-                        Some((request_id, message)) if calls.pending.contains_key(&request_id) => {
+                        Some((request_id, message))
+                            if calls
+                                .pending
+                                .get(&request_id)
+                                .is_some_and(|call| matches!(call.slot, Slot::Waiting(_))) =>
+                        {
                             break Some((request_id, message));
                         }
                         // Its call was dropped or timed out: not sent.
@@ -350,10 +489,12 @@ impl ClientShared {
                     return true;
                 }
                 Err(failed) => {
-                    let waiting = self.calls().pending.remove(&request_id);
-                    if let Some(waiting) = waiting {
-                        let _ = waiting.try_send(Err(send_error(failed.error)));
-                    }
+                    let waker = self
+                        .calls()
+                        .pending
+                        .get_mut(&request_id)
+                        .and_then(|call| call.complete(Err(send_error(failed.error))));
+                    wake(waker);
                 }
             }
         }
@@ -693,8 +834,22 @@ impl<T: DeserializeOwned> Call<T> {
         }
         let (args, kwargs) = self.arguments.into_values()?;
         let request_id = shared.next_request_id();
-        let (reply_sender, reply_receiver) = async_channel::bounded::<Outcome>(1);
-        shared.calls().pending.insert(request_id, reply_sender);
+        let limit = self.client.timeout;
+        // A limit too far to represent is no limit.
+        let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
+        let io_waker = {
+            let mut calls = shared.calls();
+            calls.pending.insert(
+                request_id,
+                PendingCall {
+                    deadline,
+                    limit: limit.unwrap_or_default(),
+                    slot: Slot::Waiting(None),
+                },
+            );
+            deadline.and_then(|deadline| calls.add_deadline(deadline, request_id))
+        };
+        wake(io_waker);
         let mut entry = PendingEntry {
             shared,
             request_id,
@@ -713,27 +868,34 @@ impl<T: DeserializeOwned> Call<T> {
             args,
             kwargs,
         };
-        let exchange = async {
-            shared.submit(request_id, Multipart::from(request.encode()))?;
-            reply_receiver.recv().await.map_err(|_| CallError::Closed)?
-        };
-        let reply = match self.client.timeout {
-            None => exchange.await?,
-            Some(limit) => {
-                let sleep = shared.runtime.sleep(limit);
-                let timed_out = async move {
-                    sleep.await;
-                    Err(CallError::Timeout(limit))
-                };
-                match futures_lite::future::or(exchange, timed_out).await {
-                    Err(CallError::Timeout(limit)) => {
-                        remember_expired(shared, request_id);
-                        return Err(CallError::Timeout(limit));
+        shared.submit(request_id, Multipart::from(request.encode()))?;
+        let reply = std::future::poll_fn(|cx| {
+            let mut calls = shared.calls();
+            let Some(call) = calls.pending.get_mut(&request_id) else {
+                // Only a close removes an entry before its call does.
+                return Poll::Ready(Err(CallError::Closed));
+            };
+            match &mut call.slot {
+                Slot::Waiting(waker) => {
+                    if !waker
+                        .as_ref()
+                        .is_some_and(|waker| waker.will_wake(cx.waker()))
+                    {
+                        *waker = Some(cx.waker().clone());
                     }
-                    other => other?,
+                    Poll::Pending
                 }
+                Slot::Done(_) => match calls.pending.remove(&request_id) {
+                    Some(PendingCall {
+                        slot: Slot::Done(outcome),
+                        ..
+                    }) => Poll::Ready(outcome),
+                    // Not reached: the slot was just seen done.
+                    _ => Poll::Ready(Err(CallError::Closed)),
+                },
             }
-        };
+        })
+        .await?;
         entry.answered = true;
         match reply.error_body() {
             None => Ok(from_value::<T>(&reply.body)?),
@@ -743,14 +905,6 @@ impl<T: DeserializeOwned> Call<T> {
     }
 }
 
-fn remember_expired(shared: &ClientShared, request_id: u32) {
-    let mut calls = shared.calls();
-    if calls.expired.len() == REMEMBERED_EXPIRED_IDS {
-        calls.expired.pop_front();
-    }
-    calls.expired.push_back(request_id);
-}
-
 fn send_error(error: zmq_core::Error) -> CallError {
     match error {
         zmq_core::Error::Closed => CallError::Closed,
@@ -758,45 +912,89 @@ fn send_error(error: zmq_core::Error) -> CallError {
     }
 }
 
-/// The I/O task: sends the queued requests, and hands every reply to the
-/// call waiting for its id.
+/// The I/O task: sends the queued requests, hands every reply to the
+/// call waiting for its id, and times out the calls whose deadline passed.
 ///
 /// It waits for a reply and for the outbox together; when requests are
 /// queued it drops the receive (cancel safe: nothing was taken) and sends
 /// them all before it waits to receive again, so those sends find no
 /// receiver parked on the socket. While the socket cannot take a request,
-/// it waits for room and for replies.
+/// it waits for room and for replies. One timer, set for the earliest
+/// deadline, serves every call.
 async fn run_io(shared: &ClientShared) {
     // Whether the last wake-up was for queued requests: then the next wait
     // looks at the socket first, so that replies are never starved.
     let mut replies_first = false;
+    let mut timer: Option<BoxFuture<'static, ()>> = None;
+    let mut expired = Vec::new();
     loop {
         let full = shared.flush();
+        {
+            let mut calls = shared.calls();
+            let next = calls.deadlines.peek().map(|Reverse((at, _))| *at);
+            match (next, calls.armed) {
+                (None, _) => {
+                    timer = None;
+                    calls.armed = None;
+                }
+                // Set for an earlier (maybe stale) deadline: it fires,
+                // and is set again then.
+                (Some(next), Some(armed)) if armed <= next && timer.is_some() => {}
+                (Some(next), _) => {
+                    calls.armed = Some(next);
+                    timer = Some(
+                        shared
+                            .runtime
+                            .sleep(next.saturating_duration_since(Instant::now())),
+                    );
+                }
+            }
+        }
         let more = async {
             if full {
                 // A failure shows up in the receive or the next send.
                 let _ = shared.socket.ready(PollEvents::POLLOUT).await;
             } else {
-                shared.queued().await;
+                shared.io_woken().await;
             }
-            None
+            Woken::More
         };
-        let reply = async { Some(shared.socket.recv().await) };
+        let deadline = async {
+            match timer.as_mut() {
+                Some(timer) => timer.await,
+                None => std::future::pending().await,
+            }
+            Woken::Deadline
+        };
+        let reply = async { Woken::Reply(shared.socket.recv().await) };
+        let more = pin!(futures_lite::future::or(more, deadline));
         let woken = if replies_first {
             futures_lite::future::or(reply, more).await
         } else {
             futures_lite::future::or(more, reply).await
         };
-        replies_first = woken.is_none();
         let message = match woken {
-            None => continue,
-            Some(Ok(message)) => message,
-            Some(Err(zmq_core::Error::Closed)) => return,
-            Some(Err(err)) => {
+            Woken::More => {
+                replies_first = true;
+                continue;
+            }
+            Woken::Deadline => {
+                timer = None;
+                let mut calls = shared.calls();
+                calls.armed = None;
+                calls.expire(Instant::now(), &mut expired);
+                drop(calls);
+                expired.drain(..).for_each(Waker::wake);
+                continue;
+            }
+            Woken::Reply(Ok(message)) => message,
+            Woken::Reply(Err(zmq_core::Error::Closed)) => return,
+            Woken::Reply(Err(err)) => {
                 error!(target: LOG_TARGET, "RPC client cannot receive: {err}");
                 return;
             }
         };
+        replies_first = false;
         let frames: Vec<_> = message.iter().collect();
         let reply = match Reply::decode(&frames) {
             Ok(reply) => reply,
@@ -807,31 +1005,45 @@ async fn run_io(shared: &ClientShared) {
         };
         let request_id = reply.header.request_id;
         let mut calls = shared.calls();
-        if let Some(waiting) = calls.pending.remove(&request_id) {
-            drop(calls);
-            // The call may have just given up; then nobody wants the reply.
-            let _ = waiting.try_send(Ok(reply));
-        } else if let Some(position) = calls.expired.iter().position(|id| *id == request_id) {
-            calls.expired.remove(position);
-            drop(calls);
-            debug!(
-                target: LOG_TARGET,
-                "The future for request #{request_id:08x} has been cancelled, skip the received result."
-            );
-        } else {
-            drop(calls);
-            warn!(
-                target: LOG_TARGET,
-                "Unknown answer id: {} ({} {} {} {}) -> {}",
-                request_id,
-                reply.header.sender.pid,
-                reply.header.sender.random,
-                reply.header.timestamp,
-                u8::from(reply.header.is_error),
-                python_repr(&reply.body)
-            );
+        match calls.pending.get_mut(&request_id) {
+            Some(call) if matches!(call.slot, Slot::Waiting(_)) => {
+                let waker = call.complete(Ok(reply));
+                drop(calls);
+                wake(waker);
+            }
+            _ => {
+                if let Some(position) = calls.expired.iter().position(|id| *id == request_id) {
+                    calls.expired.remove(position);
+                    drop(calls);
+                    debug!(
+                        target: LOG_TARGET,
+                        "The future for request #{request_id:08x} has been cancelled, skip the received result."
+                    );
+                } else {
+                    drop(calls);
+                    warn!(
+                        target: LOG_TARGET,
+                        "Unknown answer id: {} ({} {} {} {}) -> {}",
+                        request_id,
+                        reply.header.sender.pid,
+                        reply.header.sender.random,
+                        reply.header.timestamp,
+                        u8::from(reply.header.is_error),
+                        python_repr(&reply.body)
+                    );
+                }
+            }
         }
     }
+}
+
+/// What woke the I/O task.
+enum Woken {
+    /// Requests to send, room to send them, or a deadline to look at.
+    More,
+    /// The timer: a deadline has come.
+    Deadline,
+    Reply(Result<Multipart, zmq_core::Error>),
 }
 
 #[cfg(test)]

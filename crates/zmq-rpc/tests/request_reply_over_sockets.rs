@@ -344,6 +344,57 @@ on_every_executor! {
         Ok(())
     }
 
+    async fn a_short_timeout_set_after_a_long_one_is_not_held_up_by_it(rt) {
+        // One timer serves every call of a client: it must move earlier when
+        // a call with an earlier deadline comes after a later one.
+        let (server, client) = start_pair(rt, Transport::Tcp)?;
+        let patient = rt.spawn({
+            let client = client.clone();
+            async move { client.call::<u64>("later").arg(600).arg(7).await }
+        });
+        within(WAIT, "first call in flight", async {
+            while client.pending_calls() == 0 {
+                sleep_ms(5).await;
+            }
+        })
+        .await?;
+        let started = std::time::Instant::now();
+        let err = client
+            .call::<()>("later")
+            .arg(5_000)
+            .timeout(Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CallError::Timeout(_)), "{err:?}");
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(50), "timed out early: {waited:?}");
+        assert!(waited < Duration::from_millis(500), "held up by the longer deadline: {waited:?}");
+        assert_eq!(within(WAIT, "the patient call", patient).await??, 7);
+        stop(server, client).await?;
+        Ok(())
+    }
+
+    async fn timeouts_still_fire_after_many_calls_completed_before_their_deadline(rt) {
+        // Calls that complete leave their deadline behind in the client's
+        // timer heap until it is rebuilt: the rebuilt heap must keep the
+        // deadlines of the calls still pending.
+        let (server, client) = start_pair(rt, Transport::Tcp)?;
+        let slow = client.with_timeout(Duration::from_millis(300));
+        let pending = rt.spawn({
+            let slow = slow.clone();
+            async move { slow.call::<()>("later").arg(5_000).await }
+        });
+        for n in 0..500i64 {
+            let sum: i64 = client.call("add").arg(n).arg(1).await?;
+            assert_eq!(sum, n + 1);
+        }
+        let outcome = within(WAIT, "the call that times out", pending).await?;
+        assert!(matches!(outcome, Err(CallError::Timeout(_))), "{outcome:?}");
+        assert_eq!(client.pending_calls(), 0);
+        stop(server, client).await?;
+        Ok(())
+    }
+
     async fn a_call_in_flight_keeps_its_client_and_a_dropped_server_stops(rt) {
         let (server, client) = start_pair(rt, Transport::Tcp)?;
         let call = client.call::<String>("later").arg(100).arg("kept");
