@@ -23,7 +23,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -299,6 +299,30 @@ struct Calls {
     io_woken: bool,
     /// The I/O task's waker while it waits.
     io_waker: Option<Waker>,
+    /// Who receives the replies now.
+    reader: Reader,
+}
+
+/// Who receives the replies (only one at a time: two receivers parked on
+/// one socket would both be woken for every reply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Reader {
+    /// The I/O task: while calls overlap, after a call timed out or was
+    /// dropped (its late reply is still to be read and logged), and at the
+    /// start.
+    #[default]
+    Io,
+    /// The call with this id, waiting for its own reply: a call made while
+    /// no other is in flight receives its reply itself, woken straight by
+    /// the socket, with no hop through the I/O task (one caller making
+    /// calls one after another pays the same wake-ups as a plain round
+    /// trip). It hands every other reply it receives to its call, and
+    /// hands the receiving back when its own call ends.
+    Call(u32),
+    /// Nobody: no call is in flight and none is owed a reply. A reply that
+    /// comes anyway (an id never sent) waits in the socket until the next
+    /// call's receiver reads and logs it.
+    Idle,
 }
 
 impl Calls {
@@ -352,6 +376,11 @@ impl Calls {
             let limit = call.limit;
             if let Some(waker) = call.complete(Err(CallError::Timeout(limit))) {
                 wakers.push(waker);
+            }
+            if self.reader == Reader::Call(request_id) {
+                // Its late reply is to be read by the I/O task, which is
+                // awake now.
+                self.reader = Reader::Io;
             }
             if self.expired.len() == REMEMBERED_EXPIRED_IDS {
                 self.expired.pop_front();
@@ -410,8 +439,12 @@ impl ClientShared {
     /// and no hop to the I/O task), else through the I/O task's outbox.
     fn submit(&self, request_id: u32, message: Multipart) -> Result<(), CallError> {
         let alone = {
-            let calls = self.calls();
-            calls.pending.len() == 1 && calls.outbox.is_empty()
+            let mut calls = self.calls();
+            let alone = calls.pending.len() == 1 && calls.outbox.is_empty();
+            if alone && calls.reader == Reader::Idle {
+                calls.reader = Reader::Call(request_id);
+            }
+            alone
         };
         let message = if alone {
             match self.socket.try_send(message) {
@@ -425,6 +458,10 @@ impl ClientShared {
         let waker = {
             let mut calls = self.calls();
             calls.outbox.push_back((request_id, message));
+            if calls.reader == Reader::Idle {
+                // A reply is owed: somebody must receive.
+                calls.reader = Reader::Io;
+            }
             // The I/O task sleeps only after it found the outbox empty.
             if calls.outbox.len() == 1 {
                 calls.wake_io()
@@ -498,6 +535,62 @@ impl ClientShared {
                 }
             }
         }
+    }
+
+    /// Hands a received reply to the call waiting for it, or logs why
+    /// nobody wants it. Returns it instead if it is the reply to `own`
+    /// (the call receiving it), with that call's entry removed.
+    fn deliver(&self, message: &Multipart, own: Option<u32>) -> Option<Reply> {
+        let frames: Vec<_> = message.iter().collect();
+        let reply = match Reply::decode(&frames) {
+            Ok(reply) => reply,
+            Err(err) => {
+                error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}");
+                return None;
+            }
+        };
+        let request_id = reply.header.request_id;
+        let mut calls = self.calls();
+        match calls.pending.get_mut(&request_id) {
+            Some(call) if matches!(call.slot, Slot::Waiting(_)) => {
+                if own == Some(request_id) {
+                    calls.pending.remove(&request_id);
+                    return Some(reply);
+                }
+                let waker = call.complete(Ok(reply));
+                if calls.reader == Reader::Io && calls.pending.len() == 1 && calls.outbox.is_empty()
+                {
+                    // The last call in flight is answered: the next call
+                    // made alone receives its own reply.
+                    calls.reader = Reader::Idle;
+                }
+                drop(calls);
+                wake(waker);
+            }
+            _ => {
+                if let Some(position) = calls.expired.iter().position(|id| *id == request_id) {
+                    calls.expired.remove(position);
+                    drop(calls);
+                    debug!(
+                        target: LOG_TARGET,
+                        "The future for request #{request_id:08x} has been cancelled, skip the received result."
+                    );
+                } else {
+                    drop(calls);
+                    warn!(
+                        target: LOG_TARGET,
+                        "Unknown answer id: {} ({} {} {} {}) -> {}",
+                        request_id,
+                        reply.header.sender.pid,
+                        reply.header.sender.random,
+                        reply.header.timestamp,
+                        u8::from(reply.header.is_error),
+                        python_repr(&reply.body)
+                    );
+                }
+            }
+        }
+        None
     }
 
     fn next_request_id(&self) -> u32 {
@@ -820,6 +913,18 @@ impl Drop for PendingEntry<'_> {
             let request_id = self.request_id;
             calls.outbox.retain(|(queued, _)| *queued != request_id);
         }
+        if calls.reader == Reader::Call(self.request_id) {
+            // Hand the receiving back: to nobody if no reply is owed any
+            // more, else to the I/O task.
+            if self.answered && calls.pending.is_empty() && calls.outbox.is_empty() {
+                calls.reader = Reader::Idle;
+            } else {
+                calls.reader = Reader::Io;
+                let waker = calls.wake_io();
+                drop(calls);
+                wake(waker);
+            }
+        }
     }
 }
 
@@ -869,30 +974,48 @@ impl<T: DeserializeOwned> Call<T> {
             kwargs,
         };
         shared.submit(request_id, Multipart::from(request.encode()))?;
+        // Polled only while this call receives for the client.
+        let mut receive = pin!(shared.socket.recv());
         let reply = std::future::poll_fn(|cx| {
-            let mut calls = shared.calls();
-            let Some(call) = calls.pending.get_mut(&request_id) else {
-                // Only a close removes an entry before its call does.
-                return Poll::Ready(Err(CallError::Closed));
-            };
-            match &mut call.slot {
-                Slot::Waiting(waker) => {
-                    if !waker
-                        .as_ref()
-                        .is_some_and(|waker| waker.will_wake(cx.waker()))
-                    {
-                        *waker = Some(cx.waker().clone());
+            loop {
+                let mut calls = shared.calls();
+                let Some(call) = calls.pending.get_mut(&request_id) else {
+                    // Only a close removes an entry before its call does.
+                    return Poll::Ready(Err(CallError::Closed));
+                };
+                match &mut call.slot {
+                    Slot::Waiting(waker) => {
+                        if !waker
+                            .as_ref()
+                            .is_some_and(|waker| waker.will_wake(cx.waker()))
+                        {
+                            *waker = Some(cx.waker().clone());
+                        }
                     }
-                    Poll::Pending
+                    Slot::Done(_) => {
+                        return match calls.pending.remove(&request_id) {
+                            Some(PendingCall {
+                                slot: Slot::Done(outcome),
+                                ..
+                            }) => Poll::Ready(outcome),
+                            // Not reached: the slot was just seen done.
+                            _ => Poll::Ready(Err(CallError::Closed)),
+                        };
+                    }
                 }
-                Slot::Done(_) => match calls.pending.remove(&request_id) {
-                    Some(PendingCall {
-                        slot: Slot::Done(outcome),
-                        ..
-                    }) => Poll::Ready(outcome),
-                    // Not reached: the slot was just seen done.
-                    _ => Poll::Ready(Err(CallError::Closed)),
-                },
+                if calls.reader != Reader::Call(request_id) {
+                    return Poll::Pending;
+                }
+                drop(calls);
+                let message = match receive.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(message)) => message,
+                    Poll::Ready(Err(error)) => return Poll::Ready(Err(send_error(error))),
+                };
+                receive.set(shared.socket.recv());
+                if let Some(reply) = shared.deliver(&message, Some(request_id)) {
+                    return Poll::Ready(Ok(reply));
+                }
             }
         })
         .await?;
@@ -950,6 +1073,7 @@ async fn run_io(shared: &ClientShared) {
                 }
             }
         }
+        let read = shared.calls().reader == Reader::Io;
         let more = async {
             if full {
                 // A failure shows up in the receive or the next send.
@@ -966,7 +1090,15 @@ async fn run_io(shared: &ClientShared) {
             }
             Woken::Deadline
         };
-        let reply = async { Woken::Reply(shared.socket.recv().await) };
+        let reply = async {
+            if read {
+                Woken::Reply(shared.socket.recv().await)
+            } else {
+                // A call receives (it hands the receiving back with a
+                // wake-up), or nobody needs to.
+                std::future::pending().await
+            }
+        };
         let more = pin!(futures_lite::future::or(more, deadline));
         let woken = if replies_first {
             futures_lite::future::or(reply, more).await
@@ -995,45 +1127,7 @@ async fn run_io(shared: &ClientShared) {
             }
         };
         replies_first = false;
-        let frames: Vec<_> = message.iter().collect();
-        let reply = match Reply::decode(&frames) {
-            Ok(reply) => reply,
-            Err(err) => {
-                error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}");
-                continue;
-            }
-        };
-        let request_id = reply.header.request_id;
-        let mut calls = shared.calls();
-        match calls.pending.get_mut(&request_id) {
-            Some(call) if matches!(call.slot, Slot::Waiting(_)) => {
-                let waker = call.complete(Ok(reply));
-                drop(calls);
-                wake(waker);
-            }
-            _ => {
-                if let Some(position) = calls.expired.iter().position(|id| *id == request_id) {
-                    calls.expired.remove(position);
-                    drop(calls);
-                    debug!(
-                        target: LOG_TARGET,
-                        "The future for request #{request_id:08x} has been cancelled, skip the received result."
-                    );
-                } else {
-                    drop(calls);
-                    warn!(
-                        target: LOG_TARGET,
-                        "Unknown answer id: {} ({} {} {} {}) -> {}",
-                        request_id,
-                        reply.header.sender.pid,
-                        reply.header.sender.random,
-                        reply.header.timestamp,
-                        u8::from(reply.header.is_error),
-                        python_repr(&reply.body)
-                    );
-                }
-            }
-        }
+        shared.deliver(&message, None);
     }
 }
 
