@@ -38,10 +38,10 @@ use serde::de::DeserializeOwned;
 use zmq_core::runtime::{BoxFuture, Runtime};
 use zmq_core::{Multipart, PollEvents, Socket, SocketType};
 
-use crate::codec::{Reply, Request};
+use crate::codec::Reply;
 use crate::error::{CallError, EncodeError, ServiceError};
 use crate::error_table::ErrorTable;
-use crate::msgpack::{from_value, python_repr, to_value};
+use crate::msgpack::{from_value, python_repr, write_converted};
 use crate::security::{SocketSetup, security_methods};
 use crate::server::{LOG_TARGET, open_socket};
 use crate::shutdown::Shutdown;
@@ -798,36 +798,117 @@ pub struct Call<T> {
     result: PhantomData<fn() -> T>,
 }
 
-/// The arguments of a call or notification being put together; the first
-/// one that cannot be encoded fails it when it is sent.
+/// The arguments of a call or notification being put together, encoded as
+/// they are added (once, straight into the bytes of their frames); the
+/// first one that cannot be encoded fails it when it is sent.
 #[derive(Debug, Default)]
 pub(crate) struct Arguments {
-    args: Vec<Value>,
-    kwargs: Vec<(Value, Value)>,
+    /// The args array: room for its header, then the encoded items.
+    args: Vec<u8>,
+    args_count: u32,
+    /// The kwargs map: room for its header, then keys and values.
+    kwargs: Vec<u8>,
+    kwargs_count: u32,
     encode_error: Option<EncodeError>,
+}
+
+/// The longest msgpack array or map header: the marker and a 32-bit length.
+const HEADER_ROOM: usize = 5;
+
+/// Writes the header of an array (or map) of `count` items into the
+/// [`HEADER_ROOM`] bytes that start `buffer`, right-aligned, and returns
+/// where it starts: the frame is `buffer[start..]`, with no copy.
+fn close_container(buffer: &mut Vec<u8>, count: u32, map: bool) -> usize {
+    if buffer.len() < HEADER_ROOM {
+        buffer.resize(HEADER_ROOM, 0);
+    }
+    let (fix, sixteen, thirty_two) = if map {
+        (0x80, 0xde, 0xdf)
+    } else {
+        (0x90, 0xdc, 0xdd)
+    };
+    let mut header = [0u8; HEADER_ROOM];
+    let header: &[u8] = match count {
+        // The shortest form, as rmpv writes it.
+        0..=15 => {
+            header[0] = fix | count as u8;
+            &header[..1]
+        }
+        16..=0xffff => {
+            header[0] = sixteen;
+            header[1..3].copy_from_slice(&(count as u16).to_be_bytes());
+            &header[..3]
+        }
+        _ => {
+            header[0] = thirty_two;
+            header[1..5].copy_from_slice(&count.to_be_bytes());
+            &header[..5]
+        }
+    };
+    let start = HEADER_ROOM - header.len();
+    buffer[start..HEADER_ROOM].copy_from_slice(header);
+    start
+}
+
+/// The encoded args and kwargs frames of a call or notification.
+pub(crate) struct EncodedArguments {
+    args: Vec<u8>,
+    args_start: usize,
+    kwargs: Vec<u8>,
+    kwargs_start: usize,
+}
+
+impl EncodedArguments {
+    pub(crate) fn args(&self) -> &[u8] {
+        &self.args[self.args_start..]
+    }
+
+    pub(crate) fn kwargs(&self) -> &[u8] {
+        &self.kwargs[self.kwargs_start..]
+    }
 }
 
 impl Arguments {
     pub(crate) fn push_arg(&mut self, value: impl Serialize) {
-        match to_value(&value) {
-            Ok(value) => self.args.push(value),
+        if self.args.is_empty() {
+            self.args.resize(HEADER_ROOM, 0);
+        }
+        match write_converted(&mut self.args, &value) {
+            Ok(()) => self.args_count += 1,
             Err(error) => self.encode_error = Some(error),
         }
     }
 
     pub(crate) fn push_kwarg(&mut self, name: String, value: impl Serialize) {
-        match to_value(&value) {
-            Ok(value) => self.kwargs.push((Value::from(name), value)),
-            Err(error) => self.encode_error = Some(error),
+        if self.kwargs.is_empty() {
+            self.kwargs.resize(HEADER_ROOM, 0);
+        }
+        let start = self.kwargs.len();
+        // Writing into a Vec cannot fail.
+        let _ = rmpv::encode::write_value(&mut self.kwargs, &Value::from(name));
+        match write_converted(&mut self.kwargs, &value) {
+            Ok(()) => self.kwargs_count += 1,
+            Err(error) => {
+                self.kwargs.truncate(start);
+                self.encode_error = Some(error);
+            }
         }
     }
 
-    /// The args array and the kwargs map, or the encoding error.
-    pub(crate) fn into_values(self) -> Result<(Value, Value), EncodeError> {
-        match self.encode_error {
-            Some(error) => Err(error),
-            None => Ok((Value::Array(self.args), Value::Map(self.kwargs))),
+    /// The args array and the kwargs map as frames, or the encoding error;
+    /// the same bytes as encoding them as one `rmpv` array and map.
+    pub(crate) fn into_encoded(mut self) -> Result<EncodedArguments, EncodeError> {
+        if let Some(error) = self.encode_error {
+            return Err(error);
         }
+        let args_start = close_container(&mut self.args, self.args_count, false);
+        let kwargs_start = close_container(&mut self.kwargs, self.kwargs_count, true);
+        Ok(EncodedArguments {
+            args: self.args,
+            args_start,
+            kwargs: self.kwargs,
+            kwargs_start,
+        })
     }
 }
 
@@ -937,7 +1018,7 @@ impl<T: DeserializeOwned> Call<T> {
         if self.name.is_empty() {
             return Err(CallError::EmptyName);
         }
-        let (args, kwargs) = self.arguments.into_values()?;
+        let arguments = self.arguments.into_encoded()?;
         let request_id = shared.next_request_id();
         let limit = self.client.timeout;
         // A limit too far to represent is no limit.
@@ -963,17 +1044,21 @@ impl<T: DeserializeOwned> Call<T> {
         if shared.shutdown.is_closed() {
             return Err(CallError::Closed);
         }
-        let request = Request {
-            header: RequestHeader {
-                sender: shared.sender,
-                request_id,
-                timestamp: unix_time_now(),
-            },
-            name: self.name,
-            args,
-            kwargs,
-        };
-        shared.submit(request_id, Multipart::from(request.encode()))?;
+        let header = RequestHeader {
+            sender: shared.sender,
+            request_id,
+            timestamp: unix_time_now(),
+        }
+        .encode();
+        // Small frames are copied into libzmq's messages: no allocation
+        // per frame.
+        let request = Multipart::from([
+            &header[..],
+            self.name.as_bytes(),
+            arguments.args(),
+            arguments.kwargs(),
+        ]);
+        shared.submit(request_id, request)?;
         // Polled only while this call receives for the client.
         let mut receive = pin!(shared.socket.recv());
         let reply = std::future::poll_fn(|cx| {
