@@ -38,10 +38,10 @@ use serde::de::DeserializeOwned;
 use zmq_core::runtime::{BoxFuture, Runtime};
 use zmq_core::{Multipart, PollEvents, Socket, SocketType};
 
-use crate::codec::Reply;
+use crate::codec::{REPLY_FRAMES, Reply};
 use crate::error::{CallError, EncodeError, ServiceError};
 use crate::error_table::ErrorTable;
-use crate::msgpack::{from_value, python_repr, write_converted};
+use crate::msgpack::{from_body, python_repr, write_converted};
 use crate::security::{SocketSetup, security_methods};
 use crate::server::{LOG_TARGET, open_socket};
 use crate::shutdown::Shutdown;
@@ -242,7 +242,15 @@ impl fmt::Debug for ClientBuilder {
 }
 
 /// What a waiting call is handed: its reply, or why it will get none.
-type Outcome = Result<Reply, CallError>;
+type Outcome = Result<Received, CallError>;
+
+/// A decoded reply, with the message it came in: a result is read from
+/// the body frame's bytes where they allow it (see
+/// [`from_body`](crate::msgpack::from_body)).
+struct Received {
+    reply: Reply,
+    message: Multipart,
+}
 
 /// Where a call's outcome is left for it: a slot in the table of pending
 /// calls, not a channel per call (no allocation, no second lock).
@@ -540,9 +548,13 @@ impl ClientShared {
     /// Hands a received reply to the call waiting for it, or logs why
     /// nobody wants it. Returns it instead if it is the reply to `own`
     /// (the call receiving it), with that call's entry removed.
-    fn deliver(&self, message: &Multipart, own: Option<u32>) -> Option<Reply> {
-        let frames: Vec<_> = message.iter().collect();
-        let reply = match Reply::decode(&frames) {
+    fn deliver(&self, message: Multipart, own: Option<u32>) -> Option<Received> {
+        let decoded = if message.len() == REPLY_FRAMES {
+            Reply::decode(&[&message[0], &message[1]])
+        } else {
+            Reply::decode(&message.iter().collect::<Vec<_>>())
+        };
+        let reply = match decoded {
             Ok(reply) => reply,
             Err(err) => {
                 error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}");
@@ -553,11 +565,12 @@ impl ClientShared {
         let mut calls = self.calls();
         match calls.pending.get_mut(&request_id) {
             Some(call) if matches!(call.slot, Slot::Waiting(_)) => {
+                let received = Received { reply, message };
                 if own == Some(request_id) {
                     calls.pending.remove(&request_id);
-                    return Some(reply);
+                    return Some(received);
                 }
-                let waker = call.complete(Ok(reply));
+                let waker = call.complete(Ok(received));
                 if calls.reader == Reader::Io && calls.pending.len() == 1 && calls.outbox.is_empty()
                 {
                     // The last call in flight is answered: the next call
@@ -1098,15 +1111,16 @@ impl<T: DeserializeOwned> Call<T> {
                     Poll::Ready(Err(error)) => return Poll::Ready(Err(send_error(error))),
                 };
                 receive.set(shared.socket.recv());
-                if let Some(reply) = shared.deliver(&message, Some(request_id)) {
-                    return Poll::Ready(Ok(reply));
+                if let Some(received) = shared.deliver(message, Some(request_id)) {
+                    return Poll::Ready(Ok(received));
                 }
             }
         })
         .await?;
         entry.answered = true;
+        let Received { reply, message } = reply;
         match reply.error_body() {
-            None => Ok(from_value::<T>(&reply.body)?),
+            None => Ok(from_body::<T>(&reply.body, &message[1])?),
             Some(Err(malformed)) => Err(CallError::Decode(malformed)),
             Some(Ok(body)) => Err(CallError::Remote(shared.error_table.translate(body)?)),
         }
@@ -1212,7 +1226,7 @@ async fn run_io(shared: &ClientShared) {
             }
         };
         replies_first = false;
-        shared.deliver(&message, None);
+        shared.deliver(message, None);
     }
 }
 

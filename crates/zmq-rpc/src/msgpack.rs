@@ -544,6 +544,20 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> 
     })
 }
 
+/// [`from_value`] of `value`, the decoding of the frame `bytes`, read
+/// straight from `bytes` when they are what [`encode_value`] of `value`
+/// gives (see [`is_canonical`]): the same outcome without encoding `value`
+/// again. Errors always come from [`from_value`], for their wording.
+pub(crate) fn from_body<T: DeserializeOwned>(
+    value: &Value,
+    bytes: &[u8],
+) -> Result<T, DecodeError> {
+    if !is_canonical(bytes) {
+        return from_value(value);
+    }
+    rmp_serde::from_slice(bytes).or_else(|_| from_value(value))
+}
+
 /// Python's `repr()` of the object a value decodes to on an aiozmq peer
 /// (arrays are tuples there, str is `str`, bin is `bytes`).
 ///
@@ -824,6 +838,31 @@ mod tests {
             label: "p".into(),
             raw: vec![1, 2],
         });
+    }
+
+    #[test]
+    fn results_read_from_the_body_bytes_decode_as_from_the_value() {
+        // A reply's result is read from its frame when the bytes allow:
+        // the outcome, errors and their wording included, must not change.
+        fn same<T: DeserializeOwned + PartialEq + std::fmt::Debug>(bytes: &[u8]) {
+            let value = decode_value(bytes).unwrap();
+            let direct = from_body::<T>(&value, bytes).map_err(|error| error.to_string());
+            let old = from_value::<T>(&value).map_err(|error| error.to_string());
+            assert_eq!(direct, old, "{bytes:?}");
+        }
+        same::<i64>(b"\x03");
+        same::<u8>(b"\xcd\x01\x2c");
+        same::<i64>(b"\xa1x");
+        same::<String>(b"\xa1x");
+        same::<(i64, String)>(b"\x92\x01\xa1a");
+        same::<Option<f64>>(b"\xc0");
+        same::<f64>(b"\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00");
+        same::<Vec<u8>>(b"\xc4\x02\x01\x02");
+        same::<Value>(b"\x81\xa1k\x91\xc3");
+        same::<HashMap<String, i64>>(b"\x81\xa1k\x01");
+        // Not canonical: read the long way.
+        same::<u8>(b"\xcc\x01");
+        same::<f32>(b"\xca\x3f\xc0\x00\x00");
     }
 
     #[test]
