@@ -1,12 +1,18 @@
 //! The request-reply client: `connect_rpc` on a DEALER socket.
 //!
-//! One I/O task (spawned through the caller's [`Runtime`]) receives every
-//! reply and hands it to the waiting call by request id, so any number of
-//! calls can be in flight over one socket. A call made while no other waits
-//! for a reply sends its request itself; otherwise it queues the request for
-//! the I/O task, which sends what is queued back to back while it is not
-//! waiting to receive: a send with a receive parked on the same socket would
-//! have to query `ZMQ_EVENTS` for it (a system call inside libzmq).
+//! One I/O task (spawned through the caller's [`Runtime`]) receives the
+//! replies and hands each to the waiting call by request id, so any number
+//! of calls can be in flight over one socket. A call made while no other
+//! waits for a reply sends its request itself, and then receives its reply
+//! itself too (woken straight by the socket, no hop through the I/O task),
+//! handing any other reply it meets to its call; otherwise it queues the
+//! request for the I/O task, which sends what is queued back to back while
+//! it is not waiting to receive: a send with a receive parked on the same
+//! socket would have to query `ZMQ_EVENTS` for it (a system call inside
+//! libzmq). The I/O task also keeps the one timer of the client, set for
+//! the earliest deadline of the calls in flight. While no call is in flight
+//! and none is owed a reply, nobody receives: a stray reply (an id never
+//! sent) is read, and logged, when the next call is made.
 //!
 //! | aiozmq | here |
 //! |---|---|
