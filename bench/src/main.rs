@@ -47,8 +47,8 @@ Options:
                     push-pull/core/tokio-mt/tcp/32; `*` matches anything
                     and `,` separates alternatives (core*tcp/32,rtt)
   --reps N          native/ours pairs per row (default 5, quick 2)
-  --ours-only       throughput rows without the native baseline (to
-                    profile ours with perf; no ratios)
+  --ours-only       throughput and rpc-calls-1 rows without the native
+                    baseline (to profile ours with perf; no ratios)
   --out PATH        the JSON-lines file (default target/bench/results.jsonl)
   --ours-stock      our sockets with libzmq's stock batch sizes (8192) and
                     high-water marks (1000), as the native baseline has:
@@ -473,7 +473,7 @@ impl Bench {
                 let mut ours = Vec::new();
                 let mut native = Vec::new();
                 for _ in 0..self.config.reps {
-                    if callers == 1 {
+                    if callers == 1 && !self.config.ours_only {
                         // The ceiling of sequential request-reply: native
                         // DEALER/ROUTER round trips per second.
                         let trips = native::round_trips(32, count / 10, count)?;
@@ -499,7 +499,7 @@ impl Bench {
                     unit: "calls/s",
                     higher_is_better: true,
                     ours,
-                    native: (callers == 1).then_some(native),
+                    native: (callers == 1 && !native.is_empty()).then_some(native),
                     note: if callers == 1 {
                         "native = blocking DEALER/ROUTER 32 B round trips/s"
                     } else {

@@ -1,12 +1,18 @@
 //! The request-reply client: `connect_rpc` on a DEALER socket.
 //!
-//! One I/O task (spawned through the caller's [`Runtime`]) receives every
-//! reply and hands it to the waiting call by request id, so any number of
-//! calls can be in flight over one socket. A call made while no other waits
-//! for a reply sends its request itself; otherwise it queues the request for
-//! the I/O task, which sends what is queued back to back while it is not
-//! waiting to receive: a send with a receive parked on the same socket would
-//! have to query `ZMQ_EVENTS` for it (a system call inside libzmq).
+//! One I/O task (spawned through the caller's [`Runtime`]) receives the
+//! replies and hands each to the waiting call by request id, so any number
+//! of calls can be in flight over one socket. A call made while no other
+//! waits for a reply sends its request itself, and then receives its reply
+//! itself too (woken straight by the socket, no hop through the I/O task),
+//! handing any other reply it meets to its call; otherwise it queues the
+//! request for the I/O task, which sends what is queued back to back while
+//! it is not waiting to receive: a send with a receive parked on the same
+//! socket would have to query `ZMQ_EVENTS` for it (a system call inside
+//! libzmq). The I/O task also keeps the one timer of the client, set for
+//! the earliest deadline of the calls in flight. While no call is in flight
+//! and none is owed a reply, nobody receives: a stray reply (an id never
+//! sent) is read, and logged, when the next call is made.
 //!
 //! | aiozmq | here |
 //! |---|---|
@@ -20,13 +26,16 @@
 //! evaluated; a Rust future does nothing until polled, so the request goes
 //! out when the call is first awaited.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
+use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::task::{Poll, Waker};
+use std::time::{Duration, Instant};
 
 use log::{debug, error, warn};
 use rmpv::Value;
@@ -35,10 +44,10 @@ use serde::de::DeserializeOwned;
 use zmq_core::runtime::{BoxFuture, Runtime};
 use zmq_core::{Multipart, PollEvents, Socket, SocketType};
 
-use crate::codec::{Reply, Request};
+use crate::codec::{REPLY_FRAMES, Reply};
 use crate::error::{CallError, EncodeError, ServiceError};
 use crate::error_table::ErrorTable;
-use crate::msgpack::{from_value, python_repr, to_value};
+use crate::msgpack::{from_body, python_repr, write_converted};
 use crate::security::{SocketSetup, security_methods};
 use crate::server::{LOG_TARGET, open_socket};
 use crate::shutdown::Shutdown;
@@ -204,7 +213,6 @@ impl ClientBuilder {
             error_table: self.error_table,
             last_request_id: AtomicU32::new(self.last_request_id),
             calls: Mutex::new(Calls::default()),
-            queued: event_listener::Event::new(),
             shutdown: Shutdown::default(),
             endpoints,
         });
@@ -240,16 +248,166 @@ impl fmt::Debug for ClientBuilder {
 }
 
 /// What a waiting call is handed: its reply, or why it will get none.
-type Outcome = Result<Reply, CallError>;
+type Outcome = Result<Received, CallError>;
 
-/// The calls waiting for replies.
+/// A decoded reply, with the message it came in: a result is read from
+/// the body frame's bytes where they allow it (see
+/// [`from_body`](crate::msgpack::from_body)).
+struct Received {
+    reply: Reply,
+    message: Multipart,
+}
+
+/// Where a call's outcome is left for it: a slot in the table of pending
+/// calls, not a channel per call (no allocation, no second lock).
+enum Slot {
+    /// No outcome yet; the waker of the call's last poll.
+    Waiting(Option<Waker>),
+    /// The outcome, until the call takes it.
+    Done(Outcome),
+}
+
+/// One call waiting for its reply.
+struct PendingCall {
+    /// When it times out, if it has a time limit.
+    deadline: Option<Instant>,
+    /// Its time limit, for the `Timeout` error.
+    limit: Duration,
+    slot: Slot,
+}
+
+impl PendingCall {
+    /// Leaves `outcome` for the call unless it already has one; returns the
+    /// waker to wake once the lock is released.
+    fn complete(&mut self, outcome: Outcome) -> Option<Waker> {
+        match std::mem::replace(&mut self.slot, Slot::Done(outcome)) {
+            Slot::Waiting(waker) => waker,
+            // The first outcome stands (a reply that raced the timeout).
+            done @ Slot::Done(_) => {
+                self.slot = done;
+                None
+            }
+        }
+    }
+}
+
+/// The calls waiting for replies, and what the I/O task works from.
 #[derive(Default)]
 struct Calls {
-    pending: HashMap<u32, async_channel::Sender<Outcome>>,
+    pending: HashMap<u32, PendingCall>,
     expired: VecDeque<u32>,
     /// Requests for the I/O task to send, oldest first, by request id (one
     /// whose call was dropped meanwhile is not sent).
     outbox: VecDeque<(u32, Multipart)>,
+    /// The deadlines of the calls with a time limit, earliest first. One
+    /// timer of the I/O task serves them all: a timer per call cost a
+    /// timer registration (under async-io a wake-up of the reactor thread
+    /// and a `timerfd_settime`) per call. Entries of calls that completed
+    /// stay until they come up or the heap is rebuilt (see
+    /// [`Calls::add_deadline`]), so that completing a call costs nothing here.
+    deadlines: BinaryHeap<Reverse<(Instant, u32)>>,
+    /// The deadline the I/O task's timer is set for, if any.
+    armed: Option<Instant>,
+    /// Set when the I/O task has something to look at (a queued request,
+    /// an earlier deadline); cleared by the I/O task when it looks.
+    io_woken: bool,
+    /// The I/O task's waker while it waits.
+    io_waker: Option<Waker>,
+    /// Who receives the replies now.
+    reader: Reader,
+}
+
+/// Who receives the replies (only one at a time: two receivers parked on
+/// one socket would both be woken for every reply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Reader {
+    /// The I/O task: while calls overlap, after a call timed out or was
+    /// dropped (its late reply is still to be read and logged), and at the
+    /// start.
+    #[default]
+    Io,
+    /// The call with this id, waiting for its own reply: a call made while
+    /// no other is in flight receives its reply itself, woken straight by
+    /// the socket, with no hop through the I/O task (one caller making
+    /// calls one after another pays the same wake-ups as a plain round
+    /// trip). It hands every other reply it receives to its call, and
+    /// hands the receiving back when its own call ends.
+    Call(u32),
+    /// Nobody: no call is in flight and none is owed a reply. A reply that
+    /// comes anyway (an id never sent) waits in the socket until the next
+    /// call's receiver reads and logs it.
+    Idle,
+}
+
+impl Calls {
+    /// Asks the I/O task to look again; returns the waker to wake once the
+    /// lock is released.
+    fn wake_io(&mut self) -> Option<Waker> {
+        self.io_woken = true;
+        self.io_waker.take()
+    }
+
+    /// Records the deadline of call `request_id`; returns the I/O task's
+    /// waker if its timer must be set earlier.
+    fn add_deadline(&mut self, deadline: Instant, request_id: u32) -> Option<Waker> {
+        // Bound the heap by the calls in flight: rebuilt from the pending
+        // calls once the stale entries outnumber them, which is O(1) per
+        // call amortized, and keeps the memory flat however many calls
+        // complete before their deadline.
+        if self.deadlines.len() > 2 * self.pending.len() + 64 {
+            self.deadlines = self
+                .pending
+                .iter()
+                .filter_map(|(id, call)| call.deadline.map(|at| Reverse((at, *id))))
+                .collect();
+        }
+        self.deadlines.push(Reverse((deadline, request_id)));
+        // The timer only ever needs moving earlier: a later deadline is
+        // found when the timer fires.
+        if self.armed.is_none_or(|armed| deadline < armed) {
+            self.wake_io()
+        } else {
+            None
+        }
+    }
+
+    /// Times out every call whose deadline has passed; returns the wakers
+    /// of those calls.
+    fn expire(&mut self, now: Instant, wakers: &mut Vec<Waker>) {
+        while let Some(Reverse((deadline, request_id))) = self.deadlines.peek().copied() {
+            if deadline > now {
+                break;
+            }
+            self.deadlines.pop();
+            let Some(call) = self.pending.get_mut(&request_id) else {
+                continue;
+            };
+            // A stale entry of an earlier call with the same id (after the
+            // ids wrapped) has another deadline.
+            if call.deadline != Some(deadline) {
+                continue;
+            }
+            let limit = call.limit;
+            if let Some(waker) = call.complete(Err(CallError::Timeout(limit))) {
+                wakers.push(waker);
+            }
+            if self.reader == Reader::Call(request_id) {
+                // Its late reply is to be read by the I/O task, which is
+                // awake now.
+                self.reader = Reader::Io;
+            }
+            if self.expired.len() == REMEMBERED_EXPIRED_IDS {
+                self.expired.pop_front();
+            }
+            self.expired.push_back(request_id);
+        }
+    }
+}
+
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
 }
 
 struct ClientShared {
@@ -259,8 +417,6 @@ struct ClientShared {
     error_table: ErrorTable,
     last_request_id: AtomicU32,
     calls: Mutex<Calls>,
-    /// Notified when the outbox turns non-empty.
-    queued: event_listener::Event,
     shutdown: Shutdown,
     endpoints: Vec<String>,
 }
@@ -276,10 +432,20 @@ impl ClientShared {
     /// Closes the socket and fails every pending call with `Closed`.
     fn close(&self) {
         self.shutdown.close_with(&self.socket);
-        // Dropping the senders wakes every waiting call with Closed.
-        let mut calls = self.calls();
-        calls.pending.clear();
-        calls.outbox.clear();
+        // A call whose entry is gone has been closed.
+        let (pending, io_waker) = {
+            let mut calls = self.calls();
+            calls.outbox.clear();
+            calls.deadlines.clear();
+            let io_waker = calls.wake_io();
+            (std::mem::take(&mut calls.pending), io_waker)
+        };
+        for (_, call) in pending {
+            if let Slot::Waiting(waker) = call.slot {
+                wake(waker);
+            }
+        }
+        wake(io_waker);
     }
 
     /// Sends `message`, the request of the pending call `request_id`: at
@@ -287,8 +453,12 @@ impl ClientShared {
     /// and no hop to the I/O task), else through the I/O task's outbox.
     fn submit(&self, request_id: u32, message: Multipart) -> Result<(), CallError> {
         let alone = {
-            let calls = self.calls();
-            calls.pending.len() == 1 && calls.outbox.is_empty()
+            let mut calls = self.calls();
+            let alone = calls.pending.len() == 1 && calls.outbox.is_empty();
+            if alone && calls.reader == Reader::Idle {
+                calls.reader = Reader::Call(request_id);
+            }
+            alone
         };
         let message = if alone {
             match self.socket.try_send(message) {
@@ -299,27 +469,42 @@ impl ClientShared {
         } else {
             message
         };
-        let mut calls = self.calls();
-        calls.outbox.push_back((request_id, message));
-        if calls.outbox.len() == 1 {
+        let waker = {
+            let mut calls = self.calls();
+            calls.outbox.push_back((request_id, message));
+            if calls.reader == Reader::Idle {
+                // A reply is owed: somebody must receive.
+                calls.reader = Reader::Io;
+            }
             // The I/O task sleeps only after it found the outbox empty.
-            self.queued.notify(1);
-        }
+            if calls.outbox.len() == 1 {
+                calls.wake_io()
+            } else {
+                None
+            }
+        };
+        wake(waker);
         Ok(())
     }
 
-    /// Completes once the outbox holds a request.
-    async fn queued(&self) {
-        loop {
-            if !self.calls().outbox.is_empty() {
-                return;
+    /// Completes once something was asked of the I/O task (see
+    /// [`Calls::wake_io`]).
+    async fn io_woken(&self) {
+        std::future::poll_fn(|cx| {
+            let mut calls = self.calls();
+            if std::mem::take(&mut calls.io_woken) {
+                return Poll::Ready(());
             }
-            let listener = self.queued.listen();
-            if !self.calls().outbox.is_empty() {
-                return;
+            if !calls
+                .io_waker
+                .as_ref()
+                .is_some_and(|waker| waker.will_wake(cx.waker()))
+            {
+                calls.io_waker = Some(cx.waker().clone());
             }
-            listener.await;
-        }
+            Poll::Pending
+        })
+        .await;
     }
 
     /// Sends the queued requests back to back, without waiting: true if the
@@ -332,7 +517,12 @@ impl ClientShared {
                 loop {
                     match calls.outbox.pop_front() {
                         None => break None,
-                        Some((request_id, message)) if calls.pending.contains_key(&request_id) => {
+                        Some((request_id, message))
+                            if calls
+                                .pending
+                                .get(&request_id)
+                                .is_some_and(|call| matches!(call.slot, Slot::Waiting(_))) =>
+                        {
                             break Some((request_id, message));
                         }
                         // Its call was dropped or timed out: not sent.
@@ -350,13 +540,76 @@ impl ClientShared {
                     return true;
                 }
                 Err(failed) => {
-                    let waiting = self.calls().pending.remove(&request_id);
-                    if let Some(waiting) = waiting {
-                        let _ = waiting.try_send(Err(send_error(failed.error)));
-                    }
+                    let waker = self
+                        .calls()
+                        .pending
+                        .get_mut(&request_id)
+                        .and_then(|call| call.complete(Err(send_error(failed.error))));
+                    wake(waker);
                 }
             }
         }
+    }
+
+    /// Hands a received reply to the call waiting for it, or logs why
+    /// nobody wants it. Returns it instead if it is the reply to `own`
+    /// (the call receiving it), with that call's entry removed.
+    fn deliver(&self, message: Multipart, own: Option<u32>) -> Option<Received> {
+        let decoded = if message.len() == REPLY_FRAMES {
+            Reply::decode(&[&message[0], &message[1]])
+        } else {
+            Reply::decode(&message.iter().collect::<Vec<_>>())
+        };
+        let reply = match decoded {
+            Ok(reply) => reply,
+            Err(err) => {
+                error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}");
+                return None;
+            }
+        };
+        let request_id = reply.header.request_id;
+        let mut calls = self.calls();
+        match calls.pending.get_mut(&request_id) {
+            Some(call) if matches!(call.slot, Slot::Waiting(_)) => {
+                let received = Received { reply, message };
+                if own == Some(request_id) {
+                    calls.pending.remove(&request_id);
+                    return Some(received);
+                }
+                let waker = call.complete(Ok(received));
+                if calls.reader == Reader::Io && calls.pending.len() == 1 && calls.outbox.is_empty()
+                {
+                    // The last call in flight is answered: the next call
+                    // made alone receives its own reply.
+                    calls.reader = Reader::Idle;
+                }
+                drop(calls);
+                wake(waker);
+            }
+            _ => {
+                if let Some(position) = calls.expired.iter().position(|id| *id == request_id) {
+                    calls.expired.remove(position);
+                    drop(calls);
+                    debug!(
+                        target: LOG_TARGET,
+                        "The future for request #{request_id:08x} has been cancelled, skip the received result."
+                    );
+                } else {
+                    drop(calls);
+                    warn!(
+                        target: LOG_TARGET,
+                        "Unknown answer id: {} ({} {} {} {}) -> {}",
+                        request_id,
+                        reply.header.sender.pid,
+                        reply.header.sender.random,
+                        reply.header.timestamp,
+                        u8::from(reply.header.is_error),
+                        python_repr(&reply.body)
+                    );
+                }
+            }
+        }
+        None
     }
 
     fn next_request_id(&self) -> u32 {
@@ -564,36 +817,117 @@ pub struct Call<T> {
     result: PhantomData<fn() -> T>,
 }
 
-/// The arguments of a call or notification being put together; the first
-/// one that cannot be encoded fails it when it is sent.
+/// The arguments of a call or notification being put together, encoded as
+/// they are added (once, straight into the bytes of their frames); the
+/// first one that cannot be encoded fails it when it is sent.
 #[derive(Debug, Default)]
 pub(crate) struct Arguments {
-    args: Vec<Value>,
-    kwargs: Vec<(Value, Value)>,
+    /// The args array: room for its header, then the encoded items.
+    args: Vec<u8>,
+    args_count: u32,
+    /// The kwargs map: room for its header, then keys and values.
+    kwargs: Vec<u8>,
+    kwargs_count: u32,
     encode_error: Option<EncodeError>,
+}
+
+/// The longest msgpack array or map header: the marker and a 32-bit length.
+const HEADER_ROOM: usize = 5;
+
+/// Writes the header of an array (or map) of `count` items into the
+/// [`HEADER_ROOM`] bytes that start `buffer`, right-aligned, and returns
+/// where it starts: the frame is `buffer[start..]`, with no copy.
+fn close_container(buffer: &mut Vec<u8>, count: u32, map: bool) -> usize {
+    if buffer.len() < HEADER_ROOM {
+        buffer.resize(HEADER_ROOM, 0);
+    }
+    let (fix, sixteen, thirty_two) = if map {
+        (0x80, 0xde, 0xdf)
+    } else {
+        (0x90, 0xdc, 0xdd)
+    };
+    let mut header = [0u8; HEADER_ROOM];
+    let header: &[u8] = match count {
+        // The shortest form, as rmpv writes it.
+        0..=15 => {
+            header[0] = fix | count as u8;
+            &header[..1]
+        }
+        16..=0xffff => {
+            header[0] = sixteen;
+            header[1..3].copy_from_slice(&(count as u16).to_be_bytes());
+            &header[..3]
+        }
+        _ => {
+            header[0] = thirty_two;
+            header[1..5].copy_from_slice(&count.to_be_bytes());
+            &header[..5]
+        }
+    };
+    let start = HEADER_ROOM - header.len();
+    buffer[start..HEADER_ROOM].copy_from_slice(header);
+    start
+}
+
+/// The encoded args and kwargs frames of a call or notification.
+pub(crate) struct EncodedArguments {
+    args: Vec<u8>,
+    args_start: usize,
+    kwargs: Vec<u8>,
+    kwargs_start: usize,
+}
+
+impl EncodedArguments {
+    pub(crate) fn args(&self) -> &[u8] {
+        &self.args[self.args_start..]
+    }
+
+    pub(crate) fn kwargs(&self) -> &[u8] {
+        &self.kwargs[self.kwargs_start..]
+    }
 }
 
 impl Arguments {
     pub(crate) fn push_arg(&mut self, value: impl Serialize) {
-        match to_value(&value) {
-            Ok(value) => self.args.push(value),
+        if self.args.is_empty() {
+            self.args.resize(HEADER_ROOM, 0);
+        }
+        match write_converted(&mut self.args, &value) {
+            Ok(()) => self.args_count += 1,
             Err(error) => self.encode_error = Some(error),
         }
     }
 
     pub(crate) fn push_kwarg(&mut self, name: String, value: impl Serialize) {
-        match to_value(&value) {
-            Ok(value) => self.kwargs.push((Value::from(name), value)),
-            Err(error) => self.encode_error = Some(error),
+        if self.kwargs.is_empty() {
+            self.kwargs.resize(HEADER_ROOM, 0);
+        }
+        let start = self.kwargs.len();
+        // Writing into a Vec cannot fail.
+        let _ = rmpv::encode::write_value(&mut self.kwargs, &Value::from(name));
+        match write_converted(&mut self.kwargs, &value) {
+            Ok(()) => self.kwargs_count += 1,
+            Err(error) => {
+                self.kwargs.truncate(start);
+                self.encode_error = Some(error);
+            }
         }
     }
 
-    /// The args array and the kwargs map, or the encoding error.
-    pub(crate) fn into_values(self) -> Result<(Value, Value), EncodeError> {
-        match self.encode_error {
-            Some(error) => Err(error),
-            None => Ok((Value::Array(self.args), Value::Map(self.kwargs))),
+    /// The args array and the kwargs map as frames, or the encoding error;
+    /// the same bytes as encoding them as one `rmpv` array and map.
+    pub(crate) fn into_encoded(mut self) -> Result<EncodedArguments, EncodeError> {
+        if let Some(error) = self.encode_error {
+            return Err(error);
         }
+        let args_start = close_container(&mut self.args, self.args_count, false);
+        let kwargs_start = close_container(&mut self.kwargs, self.kwargs_count, true);
+        Ok(EncodedArguments {
+            args: self.args,
+            args_start,
+            kwargs: self.kwargs,
+            kwargs_start,
+        })
     }
 }
 
@@ -679,6 +1013,18 @@ impl Drop for PendingEntry<'_> {
             let request_id = self.request_id;
             calls.outbox.retain(|(queued, _)| *queued != request_id);
         }
+        if calls.reader == Reader::Call(self.request_id) {
+            // Hand the receiving back: to nobody if no reply is owed any
+            // more, else to the I/O task.
+            if self.answered && calls.pending.is_empty() && calls.outbox.is_empty() {
+                calls.reader = Reader::Idle;
+            } else {
+                calls.reader = Reader::Io;
+                let waker = calls.wake_io();
+                drop(calls);
+                wake(waker);
+            }
+        }
     }
 }
 
@@ -691,10 +1037,24 @@ impl<T: DeserializeOwned> Call<T> {
         if self.name.is_empty() {
             return Err(CallError::EmptyName);
         }
-        let (args, kwargs) = self.arguments.into_values()?;
+        let arguments = self.arguments.into_encoded()?;
         let request_id = shared.next_request_id();
-        let (reply_sender, reply_receiver) = async_channel::bounded::<Outcome>(1);
-        shared.calls().pending.insert(request_id, reply_sender);
+        let limit = self.client.timeout;
+        // A limit too far to represent is no limit.
+        let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
+        let io_waker = {
+            let mut calls = shared.calls();
+            calls.pending.insert(
+                request_id,
+                PendingCall {
+                    deadline,
+                    limit: limit.unwrap_or_default(),
+                    slot: Slot::Waiting(None),
+                },
+            );
+            deadline.and_then(|deadline| calls.add_deadline(deadline, request_id))
+        };
+        wake(io_waker);
         let mut entry = PendingEntry {
             shared,
             request_id,
@@ -703,52 +1063,74 @@ impl<T: DeserializeOwned> Call<T> {
         if shared.shutdown.is_closed() {
             return Err(CallError::Closed);
         }
-        let request = Request {
-            header: RequestHeader {
-                sender: shared.sender,
-                request_id,
-                timestamp: unix_time_now(),
-            },
-            name: self.name,
-            args,
-            kwargs,
-        };
-        let exchange = async {
-            shared.submit(request_id, Multipart::from(request.encode()))?;
-            reply_receiver.recv().await.map_err(|_| CallError::Closed)?
-        };
-        let reply = match self.client.timeout {
-            None => exchange.await?,
-            Some(limit) => {
-                let sleep = shared.runtime.sleep(limit);
-                let timed_out = async move {
-                    sleep.await;
-                    Err(CallError::Timeout(limit))
+        let header = RequestHeader {
+            sender: shared.sender,
+            request_id,
+            timestamp: unix_time_now(),
+        }
+        .encode();
+        // Small frames are copied into libzmq's messages: no allocation
+        // per frame.
+        let request = Multipart::from([
+            &header[..],
+            self.name.as_bytes(),
+            arguments.args(),
+            arguments.kwargs(),
+        ]);
+        shared.submit(request_id, request)?;
+        // Polled only while this call receives for the client.
+        let mut receive = pin!(shared.socket.recv());
+        let reply = std::future::poll_fn(|cx| {
+            loop {
+                let mut calls = shared.calls();
+                let Some(call) = calls.pending.get_mut(&request_id) else {
+                    // Only a close removes an entry before its call does.
+                    return Poll::Ready(Err(CallError::Closed));
                 };
-                match futures_lite::future::or(exchange, timed_out).await {
-                    Err(CallError::Timeout(limit)) => {
-                        remember_expired(shared, request_id);
-                        return Err(CallError::Timeout(limit));
+                match &mut call.slot {
+                    Slot::Waiting(waker) => {
+                        if !waker
+                            .as_ref()
+                            .is_some_and(|waker| waker.will_wake(cx.waker()))
+                        {
+                            *waker = Some(cx.waker().clone());
+                        }
                     }
-                    other => other?,
+                    Slot::Done(_) => {
+                        return match calls.pending.remove(&request_id) {
+                            Some(PendingCall {
+                                slot: Slot::Done(outcome),
+                                ..
+                            }) => Poll::Ready(outcome),
+                            // Not reached: the slot was just seen done.
+                            _ => Poll::Ready(Err(CallError::Closed)),
+                        };
+                    }
+                }
+                if calls.reader != Reader::Call(request_id) {
+                    return Poll::Pending;
+                }
+                drop(calls);
+                let message = match receive.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(message)) => message,
+                    Poll::Ready(Err(error)) => return Poll::Ready(Err(send_error(error))),
+                };
+                receive.set(shared.socket.recv());
+                if let Some(received) = shared.deliver(message, Some(request_id)) {
+                    return Poll::Ready(Ok(received));
                 }
             }
-        };
+        })
+        .await?;
         entry.answered = true;
+        let Received { reply, message } = reply;
         match reply.error_body() {
-            None => Ok(from_value::<T>(&reply.body)?),
+            None => Ok(from_body::<T>(&reply.body, &message[1])?),
             Some(Err(malformed)) => Err(CallError::Decode(malformed)),
             Some(Ok(body)) => Err(CallError::Remote(shared.error_table.translate(body)?)),
         }
     }
-}
-
-fn remember_expired(shared: &ClientShared, request_id: u32) {
-    let mut calls = shared.calls();
-    if calls.expired.len() == REMEMBERED_EXPIRED_IDS {
-        calls.expired.pop_front();
-    }
-    calls.expired.push_back(request_id);
 }
 
 fn send_error(error: zmq_core::Error) -> CallError {
@@ -758,80 +1140,109 @@ fn send_error(error: zmq_core::Error) -> CallError {
     }
 }
 
-/// The I/O task: sends the queued requests, and hands every reply to the
-/// call waiting for its id.
+/// The I/O task: sends the queued requests, hands every reply to the
+/// call waiting for its id, and times out the calls whose deadline passed.
 ///
 /// It waits for a reply and for the outbox together; when requests are
 /// queued it drops the receive (cancel safe: nothing was taken) and sends
 /// them all before it waits to receive again, so those sends find no
 /// receiver parked on the socket. While the socket cannot take a request,
-/// it waits for room and for replies.
+/// it waits for room and for replies. One timer, set for the earliest
+/// deadline, serves every call.
 async fn run_io(shared: &ClientShared) {
     // Whether the last wake-up was for queued requests: then the next wait
     // looks at the socket first, so that replies are never starved.
     let mut replies_first = false;
+    let mut timer: Option<BoxFuture<'static, ()>> = None;
+    let mut expired = Vec::new();
     loop {
         let full = shared.flush();
+        {
+            let mut calls = shared.calls();
+            let next = calls.deadlines.peek().map(|Reverse((at, _))| *at);
+            match (next, calls.armed) {
+                (None, _) => {
+                    timer = None;
+                    calls.armed = None;
+                }
+                // Set for an earlier (maybe stale) deadline: it fires,
+                // and is set again then.
+                (Some(next), Some(armed)) if armed <= next && timer.is_some() => {}
+                (Some(next), _) => {
+                    calls.armed = Some(next);
+                    timer = Some(
+                        shared
+                            .runtime
+                            .sleep(next.saturating_duration_since(Instant::now())),
+                    );
+                }
+            }
+        }
+        let read = shared.calls().reader == Reader::Io;
         let more = async {
             if full {
                 // A failure shows up in the receive or the next send.
                 let _ = shared.socket.ready(PollEvents::POLLOUT).await;
             } else {
-                shared.queued().await;
+                shared.io_woken().await;
             }
-            None
+            Woken::More
         };
-        let reply = async { Some(shared.socket.recv().await) };
+        let deadline = async {
+            match timer.as_mut() {
+                Some(timer) => timer.await,
+                None => std::future::pending().await,
+            }
+            Woken::Deadline
+        };
+        let reply = async {
+            if read {
+                Woken::Reply(shared.socket.recv().await)
+            } else {
+                // A call receives (it hands the receiving back with a
+                // wake-up), or nobody needs to.
+                std::future::pending().await
+            }
+        };
+        let more = pin!(futures_lite::future::or(more, deadline));
         let woken = if replies_first {
             futures_lite::future::or(reply, more).await
         } else {
             futures_lite::future::or(more, reply).await
         };
-        replies_first = woken.is_none();
         let message = match woken {
-            None => continue,
-            Some(Ok(message)) => message,
-            Some(Err(zmq_core::Error::Closed)) => return,
-            Some(Err(err)) => {
+            Woken::More => {
+                replies_first = true;
+                continue;
+            }
+            Woken::Deadline => {
+                timer = None;
+                let mut calls = shared.calls();
+                calls.armed = None;
+                calls.expire(Instant::now(), &mut expired);
+                drop(calls);
+                expired.drain(..).for_each(Waker::wake);
+                continue;
+            }
+            Woken::Reply(Ok(message)) => message,
+            Woken::Reply(Err(zmq_core::Error::Closed)) => return,
+            Woken::Reply(Err(err)) => {
                 error!(target: LOG_TARGET, "RPC client cannot receive: {err}");
                 return;
             }
         };
-        let frames: Vec<_> = message.iter().collect();
-        let reply = match Reply::decode(&frames) {
-            Ok(reply) => reply,
-            Err(err) => {
-                error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}");
-                continue;
-            }
-        };
-        let request_id = reply.header.request_id;
-        let mut calls = shared.calls();
-        if let Some(waiting) = calls.pending.remove(&request_id) {
-            drop(calls);
-            // The call may have just given up; then nobody wants the reply.
-            let _ = waiting.try_send(Ok(reply));
-        } else if let Some(position) = calls.expired.iter().position(|id| *id == request_id) {
-            calls.expired.remove(position);
-            drop(calls);
-            debug!(
-                target: LOG_TARGET,
-                "The future for request #{request_id:08x} has been cancelled, skip the received result."
-            );
-        } else {
-            drop(calls);
-            warn!(
-                target: LOG_TARGET,
-                "Unknown answer id: {} ({} {} {} {}) -> {}",
-                request_id,
-                reply.header.sender.pid,
-                reply.header.sender.random,
-                reply.header.timestamp,
-                u8::from(reply.header.is_error),
-                python_repr(&reply.body)
-            );
-        }
+        replies_first = false;
+        shared.deliver(message, None);
     }
+}
+
+/// What woke the I/O task.
+enum Woken {
+    /// Requests to send, room to send them, or a deadline to look at.
+    More,
+    /// The timer: a deadline has come.
+    Deadline,
+    Reply(Result<Multipart, zmq_core::Error>),
 }
 
 #[cfg(test)]

@@ -38,10 +38,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use zmq_core::runtime::BoxFuture;
-use zmq_core::{Socket, SocketType};
+use zmq_core::{Multipart, Socket, SocketType};
 
 use crate::client::Arguments;
-use crate::codec::Notification;
 use crate::error::{NotifyError, ServiceError};
 use crate::security::{SocketSetup, security_methods};
 use crate::server::{Pipeline, PubSub, open_socket};
@@ -450,22 +449,18 @@ impl Notify {
         })
     }
 
-    fn into_frames(self) -> Result<Vec<Vec<u8>>, NotifyError> {
+    fn into_frames(self) -> Result<Multipart, NotifyError> {
         if self.shared.shutdown.is_closed() {
             return Err(NotifyError::Closed);
         }
         if self.name.is_empty() {
             return Err(NotifyError::EmptyName);
         }
-        let (args, kwargs) = self.arguments.into_values()?;
-        let notification = Notification {
-            name: self.name,
-            args,
-            kwargs,
-        };
+        let arguments = self.arguments.into_encoded()?;
+        let (name, args, kwargs) = (self.name.as_bytes(), arguments.args(), arguments.kwargs());
         Ok(match self.topic {
-            None => notification.encode().into(),
-            Some(topic) => notification.encode_published(&topic).into(),
+            None => Multipart::from([name, args, kwargs]),
+            Some(topic) => Multipart::from([&topic[..], name, args, kwargs]),
         })
     }
 }

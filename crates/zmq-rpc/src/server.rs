@@ -35,13 +35,13 @@ use rmpv::Value;
 use zmq_core::runtime::{BoxFuture, Runtime};
 use zmq_core::{Frame, Multipart, Socket, SocketType};
 
-use crate::codec::{Notification, Reply, Request};
+use crate::codec::{Notification, REQUEST_FRAMES, Reply, Request};
 use crate::error::{DecodeError, ServiceError};
 use crate::exception::{
     Builtin, BuiltinError, ErrorBody, NOT_FOUND_ERROR, PARAMETERS_ERROR, WireError,
 };
 use crate::handlers::{Handler, MethodResult};
-use crate::msgpack::python_repr;
+use crate::msgpack::{encode_value, python_repr};
 use crate::security::{MaxMessageSize, SocketSetup, security_methods};
 use crate::shutdown::Shutdown;
 use crate::wire::{ReplyHeader, SenderPrefix, unix_time_now};
@@ -853,27 +853,49 @@ async fn read_messages(shared: &Arc<ServerShared>) {
                 return;
             }
         };
-        if let Err(err) = dispatch(shared, &message) {
-            error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}");
-        }
+        dispatch(shared, message);
     }
 }
 
 /// Decodes one message as the server's pattern lays it out and starts its
-/// call; a malformed message is the error (nothing is started).
-fn dispatch(shared: &Arc<ServerShared>, message: &Multipart) -> Result<(), DecodeError> {
-    let frames = || message.iter().collect::<Vec<&Frame>>();
-    let notification = match shared.kind {
-        Kind::RequestReply => {
-            let (envelope, request) = Request::from_router_message(message)?;
-            start_request(shared, envelope, request);
-            return Ok(());
-        }
-        Kind::Pipeline => Notification::decode(&frames())?,
-        Kind::PubSub => Notification::decode_published(&frames())?.1,
+/// call; a malformed message is logged and dropped (nothing is started).
+fn dispatch(shared: &Arc<ServerShared>, message: Multipart) {
+    let decoded = match shared.kind {
+        Kind::RequestReply => match decode_request(&message) {
+            Ok(request) => {
+                start_request(shared, message, request);
+                return;
+            }
+            Err(err) => Err(err),
+        },
+        Kind::Pipeline => Notification::decode(&message.iter().collect::<Vec<&Frame>>()),
+        Kind::PubSub => Notification::decode_published(&message.iter().collect::<Vec<&Frame>>())
+            .map(|(_, notification)| notification),
     };
-    start_notification(shared, notification);
-    Ok(())
+    match decoded {
+        Ok(notification) => start_notification(shared, notification),
+        Err(err) => error!(target: LOG_TARGET, "Cannot unpack {message:?}: {err}"),
+    }
+}
+
+/// The request in the last four frames of what the ROUTER received (as
+/// [`Request::from_router_message`], without copying the envelope).
+fn decode_request(message: &Multipart) -> Result<Request, DecodeError> {
+    let count = message.len();
+    if count < REQUEST_FRAMES + 1 {
+        // A ROUTER always prepends the peer's routing id.
+        return Err(DecodeError::FrameCount {
+            expected: REQUEST_FRAMES + 1,
+            found: count,
+        });
+    }
+    let first = count - REQUEST_FRAMES;
+    Request::decode(&[
+        &message[first],
+        &message[first + 1],
+        &message[first + 2],
+        &message[first + 3],
+    ])
 }
 
 /// A call as the server keeps it while its method runs: the name, and the
@@ -881,8 +903,9 @@ fn dispatch(shared: &Arc<ServerShared>, message: &Multipart) -> Result<(), Decod
 struct CallInfo {
     name: String,
     logged_arguments: Option<(Value, Value)>,
-    /// When the call started: the server's timeout counts from here.
-    started: Instant,
+    /// When the call started, if the server has a timeout (which counts
+    /// from here); not read otherwise, to save a clock read per call.
+    started: Option<Instant>,
 }
 
 impl CallInfo {
@@ -892,7 +915,7 @@ impl CallInfo {
             logged_arguments: shared
                 .log_exceptions
                 .then(|| (args.clone(), kwargs.clone())),
-            started: Instant::now(),
+            started: shared.timeout.map(|_| Instant::now()),
         }
     }
 }
@@ -947,9 +970,10 @@ async fn finish_call(
     match shared.timeout {
         None => call.await,
         Some(limit) => {
-            let sleep = shared
-                .runtime
-                .sleep(limit.saturating_sub(info.started.elapsed()));
+            let elapsed = info
+                .started
+                .map_or(Duration::ZERO, |started| started.elapsed());
+            let sleep = shared.runtime.sleep(limit.saturating_sub(elapsed));
             futures_lite::future::or(call, async move {
                 sleep.await;
                 Err(BuiltinError::new(
@@ -966,7 +990,13 @@ async fn finish_call(
 /// Starts a request: a call that completes on its first poll is answered
 /// from the reader; one that waits goes on, and is answered, on a task of
 /// its own (none if the server closes first).
-fn start_request(shared: &Arc<ServerShared>, envelope: Multipart, request: Request) {
+fn start_request(shared: &Arc<ServerShared>, message: Multipart, request: Request) {
+    // The reply goes behind the request's envelope: the received message
+    // without its last four frames (no copy of the envelope's frames).
+    let mut envelope = message;
+    for _ in 0..REQUEST_FRAMES {
+        envelope.pop_back();
+    }
     let Request {
         header,
         name,
@@ -1017,7 +1047,10 @@ fn reply_message(
         }
     };
     let mut message = envelope;
-    message.extend(reply.encode());
+    // Small frames are copied into libzmq's messages: the header needs no
+    // allocation, the body one buffer.
+    message.push_back(&reply.header.encode()[..]);
+    message.push_back(&encode_value(&reply.body)[..]);
     message
 }
 

@@ -344,6 +344,140 @@ on_every_executor! {
         Ok(())
     }
 
+    async fn a_short_timeout_set_after_a_long_one_is_not_held_up_by_it(rt) {
+        // One timer serves every call of a client: it must move earlier when
+        // a call with an earlier deadline comes after a later one.
+        let (server, client) = start_pair(rt, Transport::Tcp)?;
+        let patient = rt.spawn({
+            let client = client.clone();
+            async move { client.call::<u64>("later").arg(600).arg(7).await }
+        });
+        within(WAIT, "first call in flight", async {
+            while client.pending_calls() == 0 {
+                sleep_ms(5).await;
+            }
+        })
+        .await?;
+        let started = std::time::Instant::now();
+        let err = client
+            .call::<()>("later")
+            .arg(5_000)
+            .timeout(Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CallError::Timeout(_)), "{err:?}");
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(50), "timed out early: {waited:?}");
+        assert!(waited < Duration::from_millis(500), "held up by the longer deadline: {waited:?}");
+        assert_eq!(within(WAIT, "the patient call", patient).await??, 7);
+        stop(server, client).await?;
+        Ok(())
+    }
+
+    async fn timeouts_still_fire_after_many_calls_completed_before_their_deadline(rt) {
+        // Calls that complete leave their deadline behind in the client's
+        // timer heap until it is rebuilt: the rebuilt heap must keep the
+        // deadlines of the calls still pending.
+        let (server, client) = start_pair(rt, Transport::Tcp)?;
+        let slow = client.with_timeout(Duration::from_millis(300));
+        let pending = rt.spawn({
+            let slow = slow.clone();
+            async move { slow.call::<()>("later").arg(5_000).await }
+        });
+        for n in 0..500i64 {
+            let sum: i64 = client.call("add").arg(n).arg(1).await?;
+            assert_eq!(sum, n + 1);
+        }
+        let outcome = within(WAIT, "the call that times out", pending).await?;
+        assert!(matches!(outcome, Err(CallError::Timeout(_))), "{outcome:?}");
+        assert_eq!(client.pending_calls(), 0);
+        stop(server, client).await?;
+        Ok(())
+    }
+
+    async fn replies_to_overlapping_calls_arrive_while_a_lone_call_receives_its_own(rt) {
+        // A call made while no other is in flight receives for the client;
+        // replies to calls made meanwhile must reach them through it.
+        let (server, client) = start_pair(rt, Transport::Tcp)?;
+        let _: i64 = client.call("add").arg(1).arg(1).await?;
+        let lone = rt.spawn({
+            let client = client.clone();
+            async move { client.call::<u64>("later").arg(300).arg(1).await }
+        });
+        within(WAIT, "lone call in flight", async {
+            while client.pending_calls() == 0 {
+                sleep_ms(5).await;
+            }
+        })
+        .await?;
+        let started = std::time::Instant::now();
+        for n in 0..20i64 {
+            let sum: i64 = client.call("add").arg(n).arg(1).await?;
+            assert_eq!(sum, n + 1);
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(250),
+            "the overlapping calls waited for the lone one: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(within(WAIT, "the lone call", lone).await??, 1);
+        stop(server, client).await?;
+        Ok(())
+    }
+
+    async fn dropping_the_call_that_receives_does_not_strand_the_others(rt) {
+        // The receiving goes back to the I/O task when the call that
+        // receives is dropped, or the calls still in flight never hear back.
+        let (server, client) = start_pair(rt, Transport::Tcp)?;
+        let _: i64 = client.call("add").arg(1).arg(1).await?;
+        let lone = client.call::<()>("later").arg(5_000).into_future();
+        let other = rt.spawn({
+            let client = client.clone();
+            async move {
+                sleep_ms(50).await;
+                client.call::<u64>("later").arg(300).arg(2).await
+            }
+        });
+        // Poll the lone call for a while, then drop it.
+        let outcome = futures_lite::future::or(async { Some(lone.await) }, async {
+            sleep_ms(150).await;
+            None
+        })
+        .await;
+        assert!(outcome.is_none(), "{outcome:?}");
+        // Well before the client's first deadline (WAIT), whose timer
+        // would wake the I/O task anyway.
+        assert_eq!(within(Duration::from_secs(2), "the other call", other).await??, 2);
+        let sum: i64 = client.call("add").arg(2).arg(2).await?;
+        assert_eq!(sum, 4);
+        stop(server, client).await?;
+        Ok(())
+    }
+
+    async fn a_lone_call_that_times_out_leaves_its_late_reply_to_be_read(rt) {
+        // After a call that received for the client times out, its late
+        // reply must still be read (not left in the socket ahead of the
+        // next call's), and the next calls work.
+        let (server, client) = start_pair(rt, Transport::Tcp)?;
+        let _: i64 = client.call("add").arg(1).arg(1).await?;
+        let err = client
+            .call::<u64>("later")
+            .arg(100)
+            .arg(3)
+            .timeout(Duration::from_millis(20))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CallError::Timeout(_)), "{err:?}");
+        sleep_ms(200).await;
+        for n in 0..10i64 {
+            let sum: i64 = client.call("add").arg(n).arg(2).await?;
+            assert_eq!(sum, n + 2);
+        }
+        assert_eq!(client.pending_calls(), 0);
+        stop(server, client).await?;
+        Ok(())
+    }
+
     async fn a_call_in_flight_keeps_its_client_and_a_dropped_server_stops(rt) {
         let (server, client) = start_pair(rt, Transport::Tcp)?;
         let call = client.call::<String>("later").arg(100).arg("kept");
