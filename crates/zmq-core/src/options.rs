@@ -53,9 +53,9 @@ impl Socket {
         /// queued can stall a connection for good ("Tried and not kept"
         /// in `docs/performance.md`). Small messages sent in bulk gain
         /// from deep queues on both sides: 32-byte messages over tcp ran
-        /// at 1.39 × the blocking `zmq` crate with both marks at 200 000,
-        /// against 0.75 × at 1 000; 1 KiB ones lose (1.72 × at 8 192
-        /// against 2.15 ×).
+        /// at 1.0 to 2.2 × the blocking `zmq` crate with both marks at
+        /// 200 000, against about 0.7 × at 1 000; 1 KiB ones lose (1.72 ×
+        /// at 8 192 against 2.15 ×).
         sndhwm / set_sndhwm: i32 => get_sndhwm / set_sndhwm, example 500;
         /// `ZMQ_RCVHWM`: how many messages may queue per peer for receiving
         /// (0 means no limit; default 1 000).
