@@ -295,7 +295,7 @@ pub(crate) fn is_canonical(bytes: &[u8]) -> bool {
                     .fold(0u64, |value, byte| (value << 8) | u64::from(*byte)),
             )
         };
-        // (payload bytes, children, is a str, is a str or bin)
+        // (payload bytes, children, opens a map, is a str, may be a map key)
         let (payload, children, map, text, key_ok) = match marker {
             0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0, false, false, false),
             0x80..=0x8f => (0, 2 * u64::from(marker & 0x0f), true, false, false),
