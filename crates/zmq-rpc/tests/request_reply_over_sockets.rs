@@ -39,6 +39,16 @@ async fn stop(server: RpcServer, client: RpcClient) -> Result<(), String> {
     Ok(())
 }
 
+/// Waits until `client` has a call in flight (one spawned elsewhere).
+async fn a_call_in_flight(client: &RpcClient, what: &str) -> Result<(), String> {
+    within(WAIT, what, async {
+        while client.pending_calls() == 0 {
+            sleep_ms(5).await;
+        }
+    })
+    .await
+}
+
 fn remote(error: CallError) -> zmq_rpc::RemoteError {
     match error {
         CallError::Remote(remote) => remote,
@@ -352,12 +362,7 @@ on_every_executor! {
             let client = client.clone();
             async move { client.call::<u64>("later").arg(600).arg(7).await }
         });
-        within(WAIT, "first call in flight", async {
-            while client.pending_calls() == 0 {
-                sleep_ms(5).await;
-            }
-        })
-        .await?;
+        a_call_in_flight(&client, "first call in flight").await?;
         let started = std::time::Instant::now();
         let err = client
             .call::<()>("later")
@@ -404,12 +409,7 @@ on_every_executor! {
             let client = client.clone();
             async move { client.call::<u64>("later").arg(300).arg(1).await }
         });
-        within(WAIT, "lone call in flight", async {
-            while client.pending_calls() == 0 {
-                sleep_ms(5).await;
-            }
-        })
-        .await?;
+        a_call_in_flight(&client, "lone call in flight").await?;
         let started = std::time::Instant::now();
         for n in 0..20i64 {
             let sum: i64 = client.call("add").arg(n).arg(1).await?;
@@ -503,12 +503,7 @@ on_every_executor! {
             let client = client.clone();
             async move { client.call::<()>("later").arg(5_000).await }
         });
-        within(WAIT, "call in flight", async {
-            while client.pending_calls() == 0 {
-                sleep_ms(5).await;
-            }
-        })
-        .await?;
+        a_call_in_flight(&client, "call in flight").await?;
         sleep_ms(50).await;
         client.close();
         client.close();
