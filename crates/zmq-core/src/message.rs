@@ -491,7 +491,9 @@ pub struct Multipart {
 ///
 /// `One` always holds exactly one frame; `Many` may hold any number,
 /// including one (after pops, or from a `VecDeque`): equality compares
-/// frames, not representations.
+/// frames, not representations. A frame pushed onto an empty message goes
+/// inline unless the message is a `Many` that still has its allocation
+/// (emptied by pops or `clear`), which it reuses.
 #[derive(Clone)]
 enum Frames {
     One(Frame),
