@@ -97,7 +97,7 @@ mod context;
 mod convenience;
 pub mod curve;
 mod error;
-mod message;
+pub mod message;
 mod monitor;
 mod options;
 mod poller;

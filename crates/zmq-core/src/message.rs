@@ -4,14 +4,30 @@
 //! buffer libzmq filled, handed over without a copy; a `Vec<u8>`, `String`
 //! or `Box<[u8]>` turned into a frame gives its allocation to libzmq
 //! without a copy either (below 64 bytes a copy is cheaper, and is made).
+//!
+//! [`Frame`], [`Multipart`] and [`ReleaseTracker`] are re-exported at the
+//! crate root; this module also holds the iterators over a message's frames
+//! ([`Iter`], [`IterMut`], [`IntoIter`]).
+//!
+//! # Examples
+//!
+//! ```
+//! use zmq_core::Multipart;
+//!
+//! let message = Multipart::from(["peer", "", "body"]);
+//! let lengths: Vec<usize> = message.iter().map(|frame| frame.len()).collect();
+//! assert_eq!(lengths, [4, 0, 4]);
+//! ```
 
 use std::collections::VecDeque;
 use std::collections::vec_deque;
 use std::ffi::c_void;
 use std::fmt;
+use std::iter::FusedIterator;
 use std::ops::{Deref, Index, IndexMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::{option, slice};
 
 use event_listener::Event;
 
@@ -448,7 +464,8 @@ impl From<&Frame> for Frame {
 /// A whole ZeroMQ message: one or more frames, sent and received atomically.
 ///
 /// Converts from anything a [`Frame`] converts from (a one-frame message),
-/// and from arrays, vectors and iterators of those.
+/// and from arrays, vectors and iterators of those. A one-frame message
+/// allocates nothing beyond its frame.
 ///
 /// # Examples
 ///
@@ -464,10 +481,35 @@ impl From<&Frame> for Frame {
 /// let collected: Multipart = (0..3).map(|i| vec![i as u8]).collect();
 /// assert_eq!(&collected[2][..], &[2]);
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Multipart {
-    frames: VecDeque<Frame>,
+    frames: Frames,
 }
+
+/// A message's frames: most messages have one, and keeping it inline saves
+/// a heap allocation per message sent or received.
+///
+/// `One` always holds exactly one frame; `Many` may hold any number,
+/// including one (after pops, or from a `VecDeque`): equality compares
+/// frames, not representations. A frame pushed onto an empty message goes
+/// inline unless the message is a `Many` that still has its allocation
+/// (emptied by pops or `clear`), which it reuses.
+#[derive(Clone)]
+enum Frames {
+    One(Frame),
+    Many(VecDeque<Frame>),
+}
+
+impl Default for Frames {
+    fn default() -> Frames {
+        // An empty VecDeque does not allocate.
+        Frames::Many(VecDeque::new())
+    }
+}
+
+/// The capacity a message gets when it outgrows one frame: enough for an
+/// envelope such as [identity, empty, header, body] without regrowing.
+const MANY_CAPACITY: usize = 4;
 
 impl Multipart {
     /// An empty message (it needs at least one frame before it can be sent).
@@ -491,7 +533,10 @@ impl Multipart {
     /// assert_eq!(zmq_core::Multipart::from(["a", "b"]).len(), 2);
     /// ```
     pub fn len(&self) -> usize {
-        self.frames.len()
+        match &self.frames {
+            Frames::One(_) => 1,
+            Frames::Many(frames) => frames.len(),
+        }
     }
 
     /// True when there are no frames.
@@ -502,7 +547,7 @@ impl Multipart {
     /// assert!(zmq_core::Multipart::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.frames.is_empty()
+        self.len() == 0
     }
 
     /// Appends a frame.
@@ -515,7 +560,22 @@ impl Multipart {
     /// assert_eq!(message.back().unwrap(), "last");
     /// ```
     pub fn push_back(&mut self, frame: impl Into<Frame>) {
-        self.frames.push_back(frame.into());
+        let frame = frame.into();
+        match &mut self.frames {
+            Frames::Many(frames) if !frames.is_empty() || frames.capacity() > 0 => {
+                frames.push_back(frame);
+            }
+            Frames::Many(_) => self.frames = Frames::One(frame),
+            Frames::One(_) => {
+                let Frames::One(first) = std::mem::take(&mut self.frames) else {
+                    unreachable!("matched One above");
+                };
+                let mut frames = VecDeque::with_capacity(MANY_CAPACITY);
+                frames.push_back(first);
+                frames.push_back(frame);
+                self.frames = Frames::Many(frames);
+            }
+        }
     }
 
     /// Prepends a frame (for example a routing envelope).
@@ -528,7 +588,22 @@ impl Multipart {
     /// assert_eq!(message[0], "peer");
     /// ```
     pub fn push_front(&mut self, frame: impl Into<Frame>) {
-        self.frames.push_front(frame.into());
+        let frame = frame.into();
+        match &mut self.frames {
+            Frames::Many(frames) if !frames.is_empty() || frames.capacity() > 0 => {
+                frames.push_front(frame);
+            }
+            Frames::Many(_) => self.frames = Frames::One(frame),
+            Frames::One(_) => {
+                let Frames::One(last) = std::mem::take(&mut self.frames) else {
+                    unreachable!("matched One above");
+                };
+                let mut frames = VecDeque::with_capacity(MANY_CAPACITY);
+                frames.push_back(frame);
+                frames.push_back(last);
+                self.frames = Frames::Many(frames);
+            }
+        }
     }
 
     /// Removes and returns the first frame.
@@ -541,7 +616,10 @@ impl Multipart {
     /// assert_eq!(message.len(), 1);
     /// ```
     pub fn pop_front(&mut self) -> Option<Frame> {
-        self.frames.pop_front()
+        match &mut self.frames {
+            Frames::Many(frames) => frames.pop_front(),
+            Frames::One(_) => self.take_one(),
+        }
     }
 
     /// Removes and returns the last frame.
@@ -553,7 +631,10 @@ impl Multipart {
     /// assert_eq!(message.pop_back().unwrap(), "body");
     /// ```
     pub fn pop_back(&mut self) -> Option<Frame> {
-        self.frames.pop_back()
+        match &mut self.frames {
+            Frames::Many(frames) => frames.pop_back(),
+            Frames::One(_) => self.take_one(),
+        }
     }
 
     /// The first frame.
@@ -564,7 +645,10 @@ impl Multipart {
     /// assert_eq!(zmq_core::Multipart::from(["a", "b"]).front().unwrap(), "a");
     /// ```
     pub fn front(&self) -> Option<&Frame> {
-        self.frames.front()
+        match &self.frames {
+            Frames::One(frame) => Some(frame),
+            Frames::Many(frames) => frames.front(),
+        }
     }
 
     /// The last frame.
@@ -575,7 +659,10 @@ impl Multipart {
     /// assert_eq!(zmq_core::Multipart::from(["a", "b"]).back().unwrap(), "b");
     /// ```
     pub fn back(&self) -> Option<&Frame> {
-        self.frames.back()
+        match &self.frames {
+            Frames::One(frame) => Some(frame),
+            Frames::Many(frames) => frames.back(),
+        }
     }
 
     /// The frame at `index`, if there is one.
@@ -588,7 +675,10 @@ impl Multipart {
     /// assert!(message.get(2).is_none());
     /// ```
     pub fn get(&self, index: usize) -> Option<&Frame> {
-        self.frames.get(index)
+        match &self.frames {
+            Frames::One(frame) => (index == 0).then_some(frame),
+            Frames::Many(frames) => frames.get(index),
+        }
     }
 
     /// Iterates over the frames.
@@ -600,8 +690,15 @@ impl Multipart {
     /// let total: usize = message.iter().map(|frame| frame.len()).sum();
     /// assert_eq!(total, 3);
     /// ```
-    pub fn iter(&self) -> vec_deque::Iter<'_, Frame> {
-        self.frames.iter()
+    pub fn iter(&self) -> Iter<'_> {
+        let (front, back) = match &self.frames {
+            Frames::One(frame) => (slice::from_ref(frame), &[][..]),
+            Frames::Many(frames) => frames.as_slices(),
+        };
+        Iter {
+            front: front.iter(),
+            back: back.iter(),
+        }
     }
 
     /// Iterates mutably over the frames.
@@ -615,8 +712,15 @@ impl Multipart {
     /// }
     /// assert_eq!(message[0], "b");
     /// ```
-    pub fn iter_mut(&mut self) -> vec_deque::IterMut<'_, Frame> {
-        self.frames.iter_mut()
+    pub fn iter_mut(&mut self) -> IterMut<'_> {
+        let (front, back) = match &mut self.frames {
+            Frames::One(frame) => (slice::from_mut(frame), &mut [][..]),
+            Frames::Many(frames) => frames.as_mut_slices(),
+        };
+        IterMut {
+            front: front.iter_mut(),
+            back: back.iter_mut(),
+        }
     }
 
     /// The total number of payload bytes over all frames.
@@ -627,7 +731,7 @@ impl Multipart {
     /// assert_eq!(zmq_core::Multipart::from(["ab", "cde"]).byte_len(), 5);
     /// ```
     pub fn byte_len(&self) -> usize {
-        self.frames.iter().map(|frame| frame.len()).sum()
+        self.iter().map(|frame| frame.len()).sum()
     }
 
     /// Copies every frame into a `Vec<u8>`.
@@ -639,83 +743,341 @@ impl Multipart {
     /// assert_eq!(message.to_vecs(), vec![b"a".to_vec(), b"b".to_vec()]);
     /// ```
     pub fn to_vecs(&self) -> Vec<Vec<u8>> {
-        self.frames.iter().map(|frame| frame.to_vec()).collect()
+        self.iter().map(|frame| frame.to_vec()).collect()
     }
 
-    pub(crate) fn frames_mut(&mut self) -> &mut VecDeque<Frame> {
-        &mut self.frames
+    /// Removes the first `count` frames (all of them when `count` is at
+    /// least the length), keeping the rest in order.
+    pub(crate) fn remove_first(&mut self, count: usize) {
+        match &mut self.frames {
+            Frames::Many(frames) => {
+                frames.drain(..count.min(frames.len()));
+            }
+            Frames::One(_) if count == 0 => {}
+            Frames::One(_) => self.clear(),
+        }
+    }
+
+    /// Removes every frame (a `Many` keeps its allocation).
+    pub(crate) fn clear(&mut self) {
+        match &mut self.frames {
+            Frames::Many(frames) => frames.clear(),
+            Frames::One(_) => self.frames = Frames::default(),
+        }
+    }
+
+    /// Takes the frame out of a `One`, leaving the message empty.
+    fn take_one(&mut self) -> Option<Frame> {
+        match std::mem::take(&mut self.frames) {
+            Frames::One(frame) => Some(frame),
+            many => {
+                self.frames = many;
+                None
+            }
+        }
     }
 }
 
+/// Panics with what `VecDeque` would say for an index out of range.
+#[cold]
+#[track_caller]
+fn index_out_of_range(index: usize, len: usize) -> ! {
+    panic!("frame index {index} out of range for a message of {len} frames")
+}
+
+impl PartialEq for Multipart {
+    fn eq(&self, other: &Multipart) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Multipart {}
+
 impl fmt::Debug for Multipart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.frames.iter()).finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
 impl Index<usize> for Multipart {
     type Output = Frame;
 
+    #[track_caller]
     fn index(&self, index: usize) -> &Frame {
-        &self.frames[index]
+        match self.get(index) {
+            Some(frame) => frame,
+            None => index_out_of_range(index, self.len()),
+        }
     }
 }
 
 impl IndexMut<usize> for Multipart {
+    #[track_caller]
     fn index_mut(&mut self, index: usize) -> &mut Frame {
-        &mut self.frames[index]
+        let len = self.len();
+        let frame = match &mut self.frames {
+            Frames::One(frame) => (index == 0).then_some(frame),
+            Frames::Many(frames) => frames.get_mut(index),
+        };
+        match frame {
+            Some(frame) => frame,
+            None => index_out_of_range(index, len),
+        }
     }
 }
 
+/// An iterator over the frames of a [`Multipart`], from
+/// [`Multipart::iter`] or `&message` in a `for` loop.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_core::Multipart;
+///
+/// let message = Multipart::from(["a", "b", "c"]);
+/// let mut frames: zmq_core::message::Iter<'_> = message.iter();
+/// assert_eq!(frames.len(), 3);
+/// assert_eq!(frames.next_back().unwrap(), "c");
+/// assert_eq!(frames.next().unwrap(), "a");
+/// assert_eq!(frames.len(), 1);
+/// ```
+#[derive(Clone)]
+pub struct Iter<'a> {
+    front: slice::Iter<'a, Frame>,
+    back: slice::Iter<'a, Frame>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a Frame;
+
+    fn next(&mut self) -> Option<&'a Frame> {
+        self.front.next().or_else(|| self.back.next())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.front.len() + self.back.len();
+        (len, Some(len))
+    }
+
+    fn fold<B, F: FnMut(B, &'a Frame) -> B>(self, init: B, mut f: F) -> B {
+        let accum = self.front.fold(init, &mut f);
+        self.back.fold(accum, &mut f)
+    }
+}
+
+impl<'a> DoubleEndedIterator for Iter<'a> {
+    fn next_back(&mut self) -> Option<&'a Frame> {
+        self.back.next_back().or_else(|| self.front.next_back())
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl FusedIterator for Iter<'_> {}
+
+impl fmt::Debug for Iter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Iter")
+            .field(&self.front.as_slice())
+            .field(&self.back.as_slice())
+            .finish()
+    }
+}
+
+/// An iterator over mutable references to the frames of a [`Multipart`],
+/// from [`Multipart::iter_mut`] or `&mut message` in a `for` loop.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_core::Multipart;
+///
+/// let mut message = Multipart::from(["a", "b"]);
+/// let mut frames: zmq_core::message::IterMut<'_> = message.iter_mut();
+/// assert_eq!(frames.len(), 2);
+/// *frames.next_back().unwrap() = "z".into();
+/// assert_eq!(message[1], "z");
+/// ```
+pub struct IterMut<'a> {
+    front: slice::IterMut<'a, Frame>,
+    back: slice::IterMut<'a, Frame>,
+}
+
+impl<'a> Iterator for IterMut<'a> {
+    type Item = &'a mut Frame;
+
+    fn next(&mut self) -> Option<&'a mut Frame> {
+        self.front.next().or_else(|| self.back.next())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.front.len() + self.back.len();
+        (len, Some(len))
+    }
+
+    fn fold<B, F: FnMut(B, &'a mut Frame) -> B>(self, init: B, mut f: F) -> B {
+        let accum = self.front.fold(init, &mut f);
+        self.back.fold(accum, &mut f)
+    }
+}
+
+impl<'a> DoubleEndedIterator for IterMut<'a> {
+    fn next_back(&mut self) -> Option<&'a mut Frame> {
+        self.back.next_back().or_else(|| self.front.next_back())
+    }
+}
+
+impl ExactSizeIterator for IterMut<'_> {}
+
+impl FusedIterator for IterMut<'_> {}
+
+impl fmt::Debug for IterMut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("IterMut")
+            .field(&self.front.as_slice())
+            .field(&self.back.as_slice())
+            .finish()
+    }
+}
+
+/// An owning iterator over the frames of a [`Multipart`], from
+/// `message.into_iter()` or `message` in a `for` loop.
+///
+/// # Examples
+///
+/// ```
+/// use zmq_core::Multipart;
+///
+/// let mut frames: zmq_core::message::IntoIter = Multipart::from(["a", "b"]).into_iter();
+/// assert_eq!(frames.len(), 2);
+/// assert_eq!(frames.next_back().unwrap(), "b");
+/// assert_eq!(frames.next().unwrap(), "a");
+/// assert!(frames.next().is_none());
+/// ```
+#[derive(Clone, Debug)]
+pub struct IntoIter {
+    inner: IntoIterInner,
+}
+
+#[derive(Clone, Debug)]
+enum IntoIterInner {
+    One(option::IntoIter<Frame>),
+    Many(vec_deque::IntoIter<Frame>),
+}
+
+impl Iterator for IntoIter {
+    type Item = Frame;
+
+    fn next(&mut self) -> Option<Frame> {
+        match &mut self.inner {
+            IntoIterInner::One(frames) => frames.next(),
+            IntoIterInner::Many(frames) => frames.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = match &self.inner {
+            IntoIterInner::One(frames) => frames.len(),
+            IntoIterInner::Many(frames) => frames.len(),
+        };
+        (len, Some(len))
+    }
+}
+
+impl DoubleEndedIterator for IntoIter {
+    fn next_back(&mut self) -> Option<Frame> {
+        match &mut self.inner {
+            IntoIterInner::One(frames) => frames.next_back(),
+            IntoIterInner::Many(frames) => frames.next_back(),
+        }
+    }
+}
+
+impl ExactSizeIterator for IntoIter {}
+
+impl FusedIterator for IntoIter {}
+
 impl IntoIterator for Multipart {
     type Item = Frame;
-    type IntoIter = vec_deque::IntoIter<Frame>;
+    type IntoIter = IntoIter;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.frames.into_iter()
+    fn into_iter(self) -> IntoIter {
+        let inner = match self.frames {
+            Frames::One(frame) => IntoIterInner::One(Some(frame).into_iter()),
+            Frames::Many(frames) => IntoIterInner::Many(frames.into_iter()),
+        };
+        IntoIter { inner }
     }
 }
 
 impl<'a> IntoIterator for &'a Multipart {
     type Item = &'a Frame;
-    type IntoIter = vec_deque::Iter<'a, Frame>;
+    type IntoIter = Iter<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.frames.iter()
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Multipart {
+    type Item = &'a mut Frame;
+    type IntoIter = IterMut<'a>;
+
+    fn into_iter(self) -> IterMut<'a> {
+        self.iter_mut()
     }
 }
 
 impl<T: Into<Frame>> FromIterator<T> for Multipart {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Multipart {
-        Multipart {
-            frames: iter.into_iter().map(Into::into).collect(),
-        }
+        let mut message = Multipart::new();
+        message.extend(iter);
+        message
     }
 }
 
 impl<T: Into<Frame>> Extend<T> for Multipart {
     fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
-        self.frames.extend(iter.into_iter().map(Into::into));
+        let mut iter = iter.into_iter().map(Into::into);
+        // Frame by frame while the message is empty or one inline frame
+        // (a lone frame stays inline); the rest in one go.
+        loop {
+            match &mut self.frames {
+                Frames::Many(frames) if !frames.is_empty() || frames.capacity() > 0 => {
+                    frames.extend(iter);
+                    return;
+                }
+                _ => match iter.next() {
+                    Some(frame) => self.push_back(frame),
+                    None => return,
+                },
+            }
+        }
     }
 }
 
 impl From<Frame> for Multipart {
     fn from(frame: Frame) -> Multipart {
         Multipart {
-            frames: VecDeque::from([frame]),
+            frames: Frames::One(frame),
         }
     }
 }
 
 impl From<VecDeque<Frame>> for Multipart {
     fn from(frames: VecDeque<Frame>) -> Multipart {
-        Multipart { frames }
+        Multipart {
+            frames: Frames::Many(frames),
+        }
     }
 }
 
 impl From<Multipart> for VecDeque<Frame> {
     fn from(message: Multipart) -> VecDeque<Frame> {
-        message.frames
+        match message.frames {
+            Frames::One(frame) => VecDeque::from([frame]),
+            Frames::Many(frames) => frames,
+        }
     }
 }
 
@@ -775,5 +1137,360 @@ mod tests {
         let shown = format!("{:?}", Frame::from(vec![b'x'; 1000]));
         assert!(shown.len() < 100, "{shown}");
         assert!(shown.contains("1000 bytes"));
+    }
+
+    fn is_inline(message: &Multipart) -> bool {
+        matches!(message.frames, Frames::One(_))
+    }
+
+    fn texts<'a>(frames: impl IntoIterator<Item = &'a Frame>) -> Vec<&'a str> {
+        frames
+            .into_iter()
+            .map(|frame| frame.as_str().unwrap())
+            .collect()
+    }
+
+    /// A `Many` whose ring buffer wraps: `as_slices` gives two non-empty
+    /// halves, so the iterators must walk both.
+    fn wrapped(parts: [&str; 4]) -> Multipart {
+        let mut frames = VecDeque::with_capacity(4);
+        frames.push_back(Frame::from(parts[2]));
+        frames.push_back(Frame::from(parts[3]));
+        frames.push_front(Frame::from(parts[1]));
+        frames.push_front(Frame::from(parts[0]));
+        let (front, back) = frames.as_slices();
+        assert!(!front.is_empty() && !back.is_empty(), "not wrapped");
+        Multipart::from(frames)
+    }
+
+    /// `Many` holding exactly one frame, as left by pops.
+    fn many_of_one(part: &str) -> Multipart {
+        let mut message = Multipart::from([part, "dropped"]);
+        message.pop_back();
+        assert!(!is_inline(&message));
+        message
+    }
+
+    #[test]
+    fn one_frame_messages_are_stored_inline_without_a_deque() {
+        let mut pushed_back = Multipart::new();
+        pushed_back.push_back("a");
+        let mut pushed_front = Multipart::new();
+        pushed_front.push_front("a");
+        let singles = [
+            Multipart::from(Frame::from("a")),
+            Multipart::from("a"),
+            Multipart::from(vec![b'a']),
+            Multipart::from(["a"]),
+            Multipart::from(vec!["a"]),
+            std::iter::once("a").collect(),
+            pushed_back,
+            pushed_front,
+        ];
+        for message in &singles {
+            assert!(is_inline(message), "{message:?}");
+            assert_eq!(texts(message), ["a"]);
+        }
+        assert!(!is_inline(&Multipart::from(["a", "b"])));
+    }
+
+    #[test]
+    fn second_frame_moves_to_a_deque_with_room_for_an_envelope() {
+        // The shape of `recv_multipart`: the first frame, then push_back.
+        let mut message = Multipart::from("identity");
+        message.push_back("");
+        let Frames::Many(frames) = &message.frames else {
+            panic!("two frames are not inline");
+        };
+        assert!(frames.capacity() >= MANY_CAPACITY);
+        let capacity = frames.capacity();
+        message.push_back("header");
+        message.push_back("body");
+        let Frames::Many(frames) = &message.frames else {
+            panic!("four frames are not inline");
+        };
+        assert_eq!(frames.capacity(), capacity, "an envelope regrew");
+        assert_eq!(texts(&message), ["identity", "", "header", "body"]);
+    }
+
+    #[test]
+    fn push_front_onto_one_frame_keeps_the_order() {
+        let mut message = Multipart::from("body");
+        message.push_front("peer");
+        assert_eq!(texts(&message), ["peer", "body"]);
+        message.push_front("router");
+        message.push_back("tail");
+        assert_eq!(texts(&message), ["router", "peer", "body", "tail"]);
+    }
+
+    #[test]
+    fn pops_from_one_frame_leave_an_empty_message_that_grows_again() {
+        let mut message = Multipart::from("only");
+        assert_eq!(message.pop_front().unwrap(), "only");
+        assert!(message.is_empty());
+        assert_eq!(message, Multipart::new());
+        assert!(message.pop_front().is_none());
+        assert!(message.pop_back().is_none());
+
+        message.push_back("again");
+        assert!(is_inline(&message));
+        assert_eq!(message.pop_back().unwrap(), "again");
+        assert!(message.is_empty());
+        assert!(message.pop_back().is_none());
+        assert!(message.front().is_none() && message.back().is_none());
+    }
+
+    #[test]
+    fn many_popped_down_to_one_frame_behaves_like_one() {
+        let mut message = Multipart::from(["a", "b", "c"]);
+        assert_eq!(message.pop_front().unwrap(), "a");
+        assert_eq!(message.pop_back().unwrap(), "c");
+        assert_eq!(message.len(), 1);
+        assert_eq!(message[0], "b");
+        assert_eq!(message.front().unwrap(), "b");
+        assert_eq!(message.back().unwrap(), "b");
+        assert_eq!(message, Multipart::from("b"));
+        // An emptied deque keeps its allocation for the next frames.
+        message.pop_front();
+        message.push_back("d");
+        message.push_front("c");
+        assert_eq!(texts(&message), ["c", "d"]);
+    }
+
+    #[test]
+    fn every_accessor_agrees_across_representations() {
+        let cases: [(Multipart, &[&str]); 6] = [
+            (Multipart::new(), &[]),
+            (Multipart::from(VecDeque::with_capacity(8)), &[]),
+            (Multipart::from("ab"), &["ab"]),
+            (many_of_one("ab"), &["ab"]),
+            (Multipart::from(["ab", "", "cde"]), &["ab", "", "cde"]),
+            (wrapped(["w", "x", "y", "z"]), &["w", "x", "y", "z"]),
+        ];
+        for (message, expected) in cases {
+            let shown = format!("{message:?}");
+            assert_eq!(message.len(), expected.len(), "{shown}");
+            assert_eq!(message.is_empty(), expected.is_empty(), "{shown}");
+            assert_eq!(
+                message.front().map(|f| f.as_str().unwrap()),
+                expected.first().copied()
+            );
+            assert_eq!(
+                message.back().map(|f| f.as_str().unwrap()),
+                expected.last().copied()
+            );
+            for (index, part) in expected.iter().enumerate() {
+                assert_eq!(message.get(index).unwrap(), part);
+                assert_eq!(message[index], *part);
+            }
+            assert!(message.get(expected.len()).is_none(), "{shown}");
+            assert_eq!(texts(message.iter()), expected);
+            assert_eq!(texts(message.iter().rev()).len(), expected.len());
+            assert_eq!(
+                message.byte_len(),
+                expected.iter().map(|part| part.len()).sum::<usize>()
+            );
+            assert_eq!(
+                message.to_vecs(),
+                expected
+                    .iter()
+                    .map(|part| part.as_bytes().to_vec())
+                    .collect::<Vec<_>>()
+            );
+            assert_eq!(shown, format!("{:?}", message.iter().collect::<Vec<_>>()));
+            assert!(shown.starts_with('['), "{shown}");
+            assert_eq!(message.clone(), message);
+            let owned: Vec<Frame> = message.into_iter().collect();
+            assert_eq!(texts(&owned), expected);
+        }
+    }
+
+    #[test]
+    fn equality_compares_frames_not_representations() {
+        assert!(is_inline(&Multipart::from("a")));
+        assert_eq!(many_of_one("a"), Multipart::from("a"));
+        assert_eq!(Multipart::from("a"), many_of_one("a"));
+        assert_eq!(
+            Multipart::from(VecDeque::from([Frame::from("a")])),
+            Multipart::from("a")
+        );
+        assert_eq!(
+            Multipart::from(VecDeque::with_capacity(4)),
+            Multipart::new()
+        );
+        assert_eq!(
+            wrapped(["a", "b", "c", "d"]),
+            Multipart::from(["a", "b", "c", "d"])
+        );
+        assert_ne!(many_of_one("a"), Multipart::from("b"));
+        assert_ne!(Multipart::from("a"), Multipart::from(["a", "a"]));
+        assert_ne!(Multipart::from("a"), Multipart::new());
+        assert_ne!(
+            wrapped(["a", "b", "c", "d"]),
+            Multipart::from(["a", "b", "c", "e"])
+        );
+    }
+
+    #[test]
+    fn iterators_report_exact_sizes_after_partial_consumption() {
+        for message in [
+            Multipart::new(),
+            Multipart::from("a"),
+            many_of_one("a"),
+            Multipart::from(["a", "b", "c"]),
+            wrapped(["a", "b", "c", "d"]),
+        ] {
+            let len = message.len();
+            let expected: Vec<String> =
+                message.iter().map(|f| f.as_str().unwrap().into()).collect();
+
+            let mut iter = message.iter();
+            assert_eq!(iter.len(), len);
+            assert_eq!(iter.size_hint(), (len, Some(len)));
+            if len > 0 {
+                assert_eq!(iter.next().unwrap(), expected[0].as_str());
+                assert_eq!(iter.size_hint(), (len - 1, Some(len - 1)));
+            }
+            if len > 1 {
+                assert_eq!(iter.next_back().unwrap(), expected[len - 1].as_str());
+                assert_eq!(iter.len(), len - 2);
+            }
+            let rest = iter.len();
+            assert_eq!(iter.by_ref().count(), rest);
+            assert!(iter.next().is_none() && iter.next_back().is_none());
+            assert_eq!(iter.len(), 0);
+
+            let reversed: Vec<&str> = message.iter().rev().map(|f| f.as_str().unwrap()).collect();
+            let mut forwards = expected.clone();
+            forwards.reverse();
+            assert_eq!(reversed, forwards);
+
+            let mut copy = message.clone();
+            let mut iter_mut = copy.iter_mut();
+            assert_eq!(iter_mut.size_hint(), (len, Some(len)));
+            if len > 0 {
+                iter_mut.next_back();
+                assert_eq!(iter_mut.len(), len - 1);
+            }
+            assert_eq!(iter_mut.by_ref().rev().count(), len.saturating_sub(1));
+            assert!(iter_mut.next().is_none());
+
+            let mut into_iter = message.clone().into_iter();
+            assert_eq!(into_iter.size_hint(), (len, Some(len)));
+            if len > 0 {
+                assert_eq!(into_iter.next().unwrap(), expected[0].as_str());
+                assert_eq!(into_iter.len(), len - 1);
+            }
+            assert_eq!(into_iter.by_ref().count(), len.saturating_sub(1));
+            assert!(into_iter.next().is_none() && into_iter.next_back().is_none());
+            let backwards: Vec<String> = message
+                .into_iter()
+                .rev()
+                .map(|f| f.as_str().unwrap().into())
+                .collect();
+            assert_eq!(backwards, forwards);
+        }
+    }
+
+    #[test]
+    fn iter_mut_and_mutable_for_loops_reach_every_frame() {
+        for mut message in [Multipart::from("a"), wrapped(["a", "b", "c", "d"])] {
+            for frame in &mut message {
+                *frame = Frame::from(format!("{}!", frame.as_str().unwrap()));
+            }
+            for frame in message.iter_mut().rev() {
+                *frame = Frame::from(format!("<{}", frame.as_str().unwrap()));
+            }
+            assert!(
+                message
+                    .iter()
+                    .all(|frame| frame.as_str().unwrap().starts_with('<'))
+            );
+            assert!(
+                message
+                    .iter()
+                    .all(|frame| frame.as_str().unwrap().ends_with('!'))
+            );
+        }
+        let mut message = Multipart::from("a");
+        message[0] = Frame::from("b");
+        assert_eq!(message, Multipart::from("b"));
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn index_mut_past_a_one_frame_message_panics() {
+        let mut message = Multipart::from("a");
+        message[1] = Frame::from("b");
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn index_mut_past_a_many_frame_message_panics() {
+        let mut message = Multipart::from(["a", "b"]);
+        message[2] = Frame::from("c");
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn index_into_an_empty_message_panics() {
+        let message = Multipart::new();
+        let _ = &message[0];
+    }
+
+    #[test]
+    fn vec_deque_round_trips_keep_frames_in_order() {
+        let one: VecDeque<Frame> = Multipart::from("a").into();
+        assert_eq!(texts(&one), ["a"]);
+        assert_eq!(Multipart::from(one), Multipart::from("a"));
+
+        let many: VecDeque<Frame> = wrapped(["a", "b", "c", "d"]).into();
+        assert_eq!(texts(&many), ["a", "b", "c", "d"]);
+        assert_eq!(Multipart::from(many), Multipart::from(["a", "b", "c", "d"]));
+
+        let empty: VecDeque<Frame> = Multipart::new().into();
+        assert!(empty.is_empty());
+        assert!(Multipart::from(empty).is_empty());
+    }
+
+    #[test]
+    fn extend_and_collect_fill_one_frame_inline_and_the_rest_in_order() {
+        let mut message = Multipart::new();
+        message.extend(std::iter::empty::<&str>());
+        assert!(message.is_empty());
+        message.extend(["a"]);
+        assert!(is_inline(&message));
+        message.extend(["b", "c"]);
+        assert_eq!(texts(&message), ["a", "b", "c"]);
+        message.extend(vec!["d"; 10]);
+        assert_eq!(message.len(), 13);
+
+        let collected: Multipart = (0..6).map(|i| i.to_string()).collect();
+        assert_eq!(texts(&collected), ["0", "1", "2", "3", "4", "5"]);
+        let none: Multipart = std::iter::empty::<&str>().collect();
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn remove_first_and_clear_keep_what_send_multipart_did_not_send() {
+        let mut one = Multipart::from("a");
+        one.remove_first(0);
+        assert_eq!(one, Multipart::from("a"));
+        one.remove_first(1);
+        assert!(one.is_empty());
+
+        let mut many = wrapped(["a", "b", "c", "d"]);
+        many.remove_first(0);
+        assert_eq!(many.len(), 4);
+        many.remove_first(2);
+        assert_eq!(texts(&many), ["c", "d"]);
+        many.clear();
+        assert!(many.is_empty());
+
+        let mut one = Multipart::from("a");
+        one.clear();
+        assert!(one.is_empty());
+        one.clear();
+        assert!(one.is_empty());
     }
 }

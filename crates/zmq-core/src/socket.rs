@@ -353,6 +353,10 @@ impl Socket {
     /// assert_eq!(unsent[0], "later");
     /// # Ok::<(), zmq_core::Error>(())
     /// ```
+    // `SendError` gives the message back by value, and a message holds a
+    // one-frame message's `zmq_msg_t` inline (no allocation per message):
+    // a large `Err`, by design.
+    #[allow(clippy::result_large_err)]
     pub fn try_send(&self, message: impl Into<Multipart>) -> Result<(), SendError> {
         let mut message = message.into();
         if message.is_empty() {
@@ -746,6 +750,8 @@ pub struct SendFuture<'a> {
 impl Future for SendFuture<'_> {
     type Output = Result<(), SendError>;
 
+    // A large `Err` by design: see `Socket::try_send`.
+    #[allow(clippy::result_large_err)]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let Some(message) = this.message.as_mut() else {
@@ -905,7 +911,6 @@ pub(crate) fn send_multipart(
         return Err(zmq::Error::EINVAL);
     }
     let socket_ptr = raw.as_mut_ptr();
-    let frames = message.frames_mut();
     for index in 0..count {
         let flags = if index + 1 < count {
             zmq::DONTWAIT | zmq::SNDMORE
@@ -919,7 +924,7 @@ pub(crate) fn send_multipart(
             // and empty (its Drop then closes it harmlessly); on failure it
             // leaves it untouched.
             let rc =
-                unsafe { zmq_sys::zmq_msg_send(frames[index].as_mut_ptr(), socket_ptr, flags) };
+                unsafe { zmq_sys::zmq_msg_send(message[index].as_mut_ptr(), socket_ptr, flags) };
             if rc >= 0 {
                 break;
             }
@@ -930,13 +935,13 @@ pub(crate) fn send_multipart(
                     // libzmq takes the rest of a message once it took the
                     // first frame; only a dying socket (ETERM) gets here.
                     // Report what was not sent.
-                    frames.drain(..index);
+                    message.remove_first(index);
                     return Err(error);
                 }
             }
         }
     }
-    frames.clear();
+    message.clear();
     Ok(())
 }
 

@@ -29,6 +29,9 @@ assert_impl_all!(zmq_core::reactor::Reactor: Send, Sync, Clone, std::fmt::Debug)
 assert_not_impl_any!(zmq_core::reactor::EnterGuard: Send, Sync);
 assert_impl_all!(Frame: Send, Sync, Clone, Unpin);
 assert_impl_all!(Multipart: Send, Sync, Clone, Unpin);
+assert_impl_all!(zmq_core::message::Iter<'static>: Send, Sync, Clone, std::fmt::Debug);
+assert_impl_all!(zmq_core::message::IterMut<'static>: Send, Sync, std::fmt::Debug);
+assert_impl_all!(zmq_core::message::IntoIter: Send, Sync, Clone, std::fmt::Debug);
 assert_impl_all!(Error: Send, Sync, std::error::Error);
 assert_impl_all!(SendError: Send, Sync, std::error::Error);
 assert_impl_all!(SocketType: Send, Sync, Copy);
