@@ -1,0 +1,233 @@
+//! Our Linux build of libzmq: the sources `zeromq-src` 0.3.6 copied into
+//! `OUT_DIR/source`, compiled again with the eventfd signaler and our
+//! source patches, into the `libzmq.a` that upstream's build left in
+//! `OUT_DIR/lib` (which `zmq-sys` links).
+//!
+//! Upstream's `Build::build` has no hook for a define or a source change,
+//! and libzmq's sources are reachable only from inside its package, until
+//! `build()` copies them to `OUT_DIR/source` (for `zmq-sys`'s headers). So
+//! the build runs twice on Linux: upstream's, then ours from that copy. The
+//! defines below are upstream's for Linux, plus [`EVENTFD_DEFINES`].
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// A change to one libzmq source file: `anchor` must occur exactly once,
+/// and is replaced by `replacement`.
+#[derive(Debug)]
+pub(crate) struct SourcePatch {
+    /// The file, relative to libzmq's `src/`.
+    pub(crate) file: &'static str,
+    /// What the patch is for, in a few words (the marker lists these).
+    pub(crate) name: &'static str,
+    pub(crate) anchor: &'static str,
+    pub(crate) replacement: &'static str,
+}
+
+/// The source patches of our libzmq build. `docs/architecture.md` ("Our
+/// libzmq build") says why each one is safe; `docs/performance.md` what it
+/// saves.
+pub(crate) const PATCHES: &[SourcePatch] = &[SourcePatch {
+    file: "mailbox.cpp",
+    name: "mailbox-no-empty-poll",
+    // In `mailbox_t::recv`, right after the reader found its command pipe
+    // empty and went passive, before it polls the signaler.
+    anchor: "        _active = false;
+    }
+
+    //  Wait for signal from the command sender.
+",
+    // A passive mailbox whose command pipe shows nothing new has no signal
+    // pending either: a sender signals only after it has flushed a command
+    // into a pipe whose reader was asleep, which `check_read` sees without
+    // a system call. So a non-blocking check (`ZMQ_EVENTS`, a receive that
+    // finds nothing, an I/O thread draining its mailbox) returns `EAGAIN`
+    // at once instead of calling `poll` with a zero timeout. When the pipe
+    // does show a command, the original path below consumes the signal
+    // before reading it, so "signal pending => command queued" still holds.
+    replacement: "        _active = false;
+    }
+
+    //  zmq-async patch (mailbox-no-empty-poll): a passive mailbox whose
+    //  command pipe shows nothing has no signal pending either; a
+    //  non-blocking check need not poll the signaler to learn that.
+    if (timeout_ == 0 && !_cpipe.check_read ()) {
+        errno = EAGAIN;
+        return -1;
+    }
+
+    //  Wait for signal from the command sender.
+",
+}];
+
+/// The file that carries the marker symbol [`MARKER_SYMBOL`].
+const MARKER_FILE: &str = "mailbox.cpp";
+
+/// A C symbol in the patched library whose value lists the patches applied
+/// (comma-separated [`SourcePatch::name`]s), so a test can check that the
+/// linked libzmq is ours.
+const MARKER_SYMBOL: &str = "zmq_async_libzmq_patches";
+
+/// The defines that turn on libzmq's eventfd signaler (`src/signaler.cpp`,
+/// `make_fdpair` in `src/ip.cpp`): one eventfd per mailbox instead of a unix
+/// socketpair. libzmq's CMake build sets them by a header check; upstream's
+/// `cc` build lacks them.
+const EVENTFD_DEFINES: [&str; 2] = ["ZMQ_HAVE_EVENTFD", "ZMQ_HAVE_EVENTFD_CLOEXEC"];
+
+/// Applies `patch` to `source` (the text of `patch.file`).
+///
+/// # Errors
+///
+/// When the anchor is missing or occurs more than once: the sources are
+/// not the libzmq 4.3.5 the patch was written against.
+pub(crate) fn apply(source: &str, patch: &SourcePatch) -> Result<String, String> {
+    match source.matches(patch.anchor).count() {
+        1 => Ok(source.replacen(patch.anchor, patch.replacement, 1)),
+        found => Err(format!(
+            "libzmq patch {} expects its anchor once in src/{}, found it {found} times",
+            patch.name, patch.file
+        )),
+    }
+}
+
+/// The marker definition appended to [`MARKER_FILE`].
+fn marker_definition() -> String {
+    let names: Vec<&str> = PATCHES.iter().map(|patch| patch.name).collect();
+    format!(
+        "\n//  zmq-async: the source patches this libzmq was built with.\n\
+         extern \"C\" const char {MARKER_SYMBOL}[] = \"{}\";\n",
+        names.join(",")
+    )
+}
+
+/// Compiles libzmq again from `OUT_DIR/source` with the eventfd signaler and
+/// [`PATCHES`], and replaces `OUT_DIR/lib/libzmq.a` with the result.
+///
+/// `sodium_include` is libsodium's header directory when CURVE is on.
+///
+/// # Panics
+///
+/// Like upstream's build (a build script reports failure by panicking):
+/// when upstream's source copy is missing, a patch does not apply, or the
+/// compiler fails.
+pub(crate) fn rebuild(sodium_include: Option<&Path>, draft: bool) {
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR is set for build scripts"));
+    let source = out_dir.join("source");
+    let src = source.join("src");
+    let patched_dir = out_dir.join("zmq-async-patched");
+    fs::create_dir_all(&patched_dir).expect("create the patched-source directory");
+
+    let mut files = Vec::new();
+    let mut entries: Vec<PathBuf> = fs::read_dir(&src)
+        .unwrap_or_else(|error| {
+            panic!(
+                "zeromq-src did not copy libzmq's sources to {}: {error}",
+                src.display()
+            )
+        })
+        .map(|entry| entry.expect("read libzmq's src directory").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        // wss_* need GnuTLS, which upstream's build leaves out as well.
+        if !name.ends_with(".cpp") || name.starts_with("wss_") {
+            continue;
+        }
+        let patches: Vec<&SourcePatch> = PATCHES.iter().filter(|p| p.file == name).collect();
+        if patches.is_empty() && name != MARKER_FILE {
+            files.push(path);
+            continue;
+        }
+        let mut text = fs::read_to_string(&path).expect("read a libzmq source to patch");
+        for patch in patches {
+            text = apply(&text, patch).unwrap_or_else(|error| panic!("{error}"));
+        }
+        if name == MARKER_FILE {
+            text.push_str(&marker_definition());
+        }
+        let patched = patched_dir.join(&name);
+        fs::write(&patched, text).expect("write a patched libzmq source");
+        files.push(patched);
+    }
+    files.push(source.join("external/sha1/sha1.c"));
+
+    let mut build = cc::Build::new();
+    build
+        .cpp(true)
+        .std("c++11")
+        // A patched file includes its neighbours from the original `src/`.
+        .include(source.join("include"))
+        .include(&src)
+        .include(source.join("external/sha1"))
+        // Upstream's empty `platform.hpp`: every setting is a define below.
+        .include(&out_dir)
+        .files(&files)
+        .define("ZMQ_BUILD_TESTS", "OFF")
+        .define("ZMQ_USE_CV_IMPL_STL11", "1")
+        .define("ZMQ_STATIC", "1")
+        .define("ZMQ_USE_BUILTIN_SHA1", "1")
+        .define("ZMQ_HAVE_WS", "1")
+        .define("ZMQ_HAVE_LINUX", "1")
+        .define("ZMQ_IOTHREAD_POLLER_USE_EPOLL", "1")
+        .define("ZMQ_POLL_BASED_ON_POLL", "1")
+        .define("ZMQ_HAVE_IPC", "1")
+        .define("HAVE_STRNLEN", "1")
+        .define("ZMQ_HAVE_UIO", "1")
+        .define("ZMQ_HAVE_STRUCT_SOCKADDR_UN", "1")
+        // Upstream already printed the link lines for `OUT_DIR/lib`.
+        .cargo_metadata(false)
+        .out_dir(out_dir.join("zmq-async-lib"));
+    for define in EVENTFD_DEFINES {
+        build.define(define, "1");
+    }
+    if draft {
+        build.define("ZMQ_BUILD_DRAFT_API", "1");
+    }
+    if let Some(include) = sodium_include {
+        build
+            .define("ZMQ_USE_LIBSODIUM", "1")
+            .define("ZMQ_HAVE_CURVE", "1")
+            .include(include);
+    }
+    if libc_has_strlcpy(&out_dir) {
+        build.define("ZMQ_HAVE_STRLCPY", "1");
+    }
+    build.compile("zmq");
+
+    fs::copy(
+        out_dir.join("zmq-async-lib/libzmq.a"),
+        out_dir.join("lib/libzmq.a"),
+    )
+    .expect("replace upstream's libzmq.a with the patched one");
+}
+
+/// Whether the C library declares `strlcpy` (musl, bionic, glibc 2.38 and
+/// later). libzmq's `compat.hpp` defines its own unless `ZMQ_HAVE_STRLCPY`
+/// says not to, and two definitions do not compile.
+fn libc_has_strlcpy(out_dir: &Path) -> bool {
+    let probe = out_dir.join("zmq_async_has_strlcpy.c");
+    fs::write(
+        &probe,
+        "#include <string.h>\n\
+         int main(void) { char to[4]; return (int) strlcpy(to, \"abc\", sizeof to) - 3; }\n",
+    )
+    .expect("write the strlcpy probe");
+    cc::Build::new()
+        .cargo_metadata(false)
+        .warnings(false)
+        .get_compiler()
+        .to_command()
+        .arg(&probe)
+        .arg("-o")
+        .arg(out_dir.join("zmq_async_has_strlcpy"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
