@@ -28,25 +28,26 @@ pub(crate) struct SourcePatch {
 /// The source patches of our libzmq build. `docs/architecture.md` ("Our
 /// libzmq build") says why each one is safe; `docs/performance.md` what it
 /// saves.
-pub(crate) const PATCHES: &[SourcePatch] = &[SourcePatch {
-    file: "mailbox.cpp",
-    name: "mailbox-no-empty-poll",
-    // In `mailbox_t::recv`, right after the reader found its command pipe
-    // empty and went passive, before it polls the signaler.
-    anchor: "        _active = false;
+pub(crate) const PATCHES: &[SourcePatch] = &[
+    SourcePatch {
+        file: "mailbox.cpp",
+        name: "mailbox-no-empty-poll",
+        // In `mailbox_t::recv`, right after the reader found its command pipe
+        // empty and went passive, before it polls the signaler.
+        anchor: "        _active = false;
     }
 
     //  Wait for signal from the command sender.
 ",
-    // A passive mailbox whose command pipe shows nothing new has no signal
-    // pending either: a sender signals only after it has flushed a command
-    // into a pipe whose reader was asleep, which `check_read` sees without
-    // a system call. So a non-blocking check (`ZMQ_EVENTS`, a receive that
-    // finds nothing, an I/O thread draining its mailbox) returns `EAGAIN`
-    // at once instead of calling `poll` with a zero timeout. When the pipe
-    // does show a command, the original path below consumes the signal
-    // before reading it, so "signal pending => command queued" still holds.
-    replacement: "        _active = false;
+        // A passive mailbox whose command pipe shows nothing new has no signal
+        // pending either: a sender signals only after it has flushed a command
+        // into a pipe whose reader was asleep, which `check_read` sees without
+        // a system call. So a non-blocking check (`ZMQ_EVENTS`, a receive that
+        // finds nothing, an I/O thread draining its mailbox) returns `EAGAIN`
+        // at once instead of calling `poll` with a zero timeout. When the pipe
+        // does show a command, the original path below consumes the signal
+        // before reading it, so "signal pending => command queued" still holds.
+        replacement: "        _active = false;
     }
 
     //  zmq-async patch (mailbox-no-empty-poll): a passive mailbox whose
@@ -59,7 +60,99 @@ pub(crate) const PATCHES: &[SourcePatch] = &[SourcePatch {
 
     //  Wait for signal from the command sender.
 ",
-}];
+    },
+    SourcePatch {
+        file: "pipe.hpp",
+        name: "live-hwm-resync",
+        anchor: "    void process_pipe_hwm (int inhwm_, int outhwm_) ZMQ_OVERRIDE;
+",
+        replacement: "    void process_pipe_hwm (int inhwm_, int outhwm_) ZMQ_OVERRIDE;
+
+    //  zmq-async patch (live-hwm-resync): see pipe.cpp.
+    void resync_flow_after_hwm_change ();
+",
+    },
+    SourcePatch {
+        file: "pipe.cpp",
+        name: "live-hwm-resync",
+        // A pipe end learns that its peer changed `ZMQ_SNDHWM`/`ZMQ_RCVHWM`.
+        anchor: "void zmq::pipe_t::process_pipe_hwm (int inhwm_, int outhwm_)
+{
+    set_hwms (inhwm_, outhwm_);
+}
+",
+        // Two stalls of stock libzmq 4.3.5 when a mark changes while
+        // messages flow (`crates/zmq-core/tests/live_hwm_changes.rs`):
+        //
+        // - A reader reports how far it has read only when that count
+        //   passes a multiple of its low-water mark. It may drain the whole
+        //   queue under the old mark before it learns the new one and pass
+        //   no multiple of either: the writer, blocked at its new
+        //   high-water mark, waits for a report that never comes. So an end
+        //   whose marks change reports its count at once, and resumes
+        //   writing if the new high-water mark leaves room.
+        // - On inproc pipes (marks "boosted" by the peer's at connect time)
+        //   `set_hwms` adds the peer's new marks to its connect-time ones,
+        //   so the reader's low-water mark can end up above the writer's
+        //   high-water mark, and the writer's high-water mark far below
+        //   what it was. Bounded here so neither can happen: the low-water
+        //   mark at most half the peer's new send mark, the high-water mark
+        //   never lowered by the peer's change (the writer's own change of
+        //   `ZMQ_SNDHWM` still lowers it).
+        replacement: "void zmq::pipe_t::process_pipe_hwm (int inhwm_, int outhwm_)
+{
+    const int hwm_before = _hwm;
+    set_hwms (inhwm_, outhwm_);
+
+    //  zmq-async patch (live-hwm-resync): on inproc pipes set_hwms counts
+    //  the peer's marks twice (new ones plus the connect-time boost); keep
+    //  the low-water mark below what the writer may queue, and the peer's
+    //  change from shrinking our own high-water mark.
+    if (_in_hwm_boost > 0 && _lwm > 0 && inhwm_ > 0)
+        _lwm = std::min (_lwm, compute_lwm (inhwm_));
+    if (_out_hwm_boost > 0 && hwm_before > 0 && _hwm > 0)
+        _hwm = std::max (_hwm, hwm_before);
+
+    resync_flow_after_hwm_change ();
+}
+
+//  zmq-async patch (live-hwm-resync): after a change of marks, tell the
+//  writer how far this end has read (it may have read past every multiple
+//  of the new low-water mark under the old one), and resume writing if the
+//  new high-water mark leaves room.
+void zmq::pipe_t::resync_flow_after_hwm_change ()
+{
+    if (_state != active)
+        return;
+    send_activate_write (_peer, _msgs_read);
+    if (!_out_active && check_hwm ()) {
+        _out_active = true;
+        _sink->write_activated (this);
+    }
+}
+",
+    },
+    SourcePatch {
+        file: "pipe.cpp",
+        name: "live-hwm-resync-local",
+        // The socket changed its own marks: `update_pipe_options` has just
+        // called `set_hwms (rcvhwm, sndhwm)` and now tells the peer.
+        anchor: "void zmq::pipe_t::send_hwms_to_peer (int inhwm_, int outhwm_)
+{
+    send_pipe_hwm (_peer, inhwm_, outhwm_);
+}
+",
+        replacement: "void zmq::pipe_t::send_hwms_to_peer (int inhwm_, int outhwm_)
+{
+    send_pipe_hwm (_peer, inhwm_, outhwm_);
+
+    //  zmq-async patch (live-hwm-resync-local): the caller has just changed
+    //  this end's marks too.
+    resync_flow_after_hwm_change ();
+}
+",
+    },
+];
 
 /// The file that carries the marker symbol [`MARKER_SYMBOL`].
 const MARKER_FILE: &str = "mailbox.cpp";
@@ -93,7 +186,12 @@ pub(crate) fn apply(source: &str, patch: &SourcePatch) -> Result<String, String>
 
 /// The marker definition appended to [`MARKER_FILE`].
 fn marker_definition() -> String {
-    let names: Vec<&str> = PATCHES.iter().map(|patch| patch.name).collect();
+    let mut names: Vec<&str> = Vec::new();
+    for patch in PATCHES {
+        if !names.contains(&patch.name) {
+            names.push(patch.name);
+        }
+    }
     format!(
         "\n//  zmq-async: the source patches this libzmq was built with.\n\
          extern \"C\" const char {MARKER_SYMBOL}[] = \"{}\";\n",
@@ -113,58 +211,44 @@ fn marker_definition() -> String {
 /// compiler fails.
 pub(crate) fn rebuild(sodium_include: Option<&Path>, draft: bool) {
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR is set for build scripts"));
-    let source = out_dir.join("source");
+    let upstream_copy = out_dir.join("source");
+    // A full copy of the sources, patched in place: a patched header must
+    // be the one every file includes (they include their neighbours by
+    // `"name.hpp"`, which looks in the including file's directory first,
+    // and `"../include/zmq.h"`), so the copy keeps upstream's layout.
+    let source = out_dir.join("zmq-async-source");
+    for dir in ["include", "external/sha1"] {
+        copy_files(&upstream_copy.join(dir), &source.join(dir), |_, _| {});
+    }
     let src = source.join("src");
-    let patched_dir = out_dir.join("zmq-async-patched");
-    fs::create_dir_all(&patched_dir).expect("create the patched-source directory");
-
     let mut files = Vec::new();
-    let mut entries: Vec<PathBuf> = fs::read_dir(&src)
-        .unwrap_or_else(|error| {
-            panic!(
-                "zeromq-src did not copy libzmq's sources to {}: {error}",
-                src.display()
-            )
-        })
-        .map(|entry| entry.expect("read libzmq's src directory").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        // wss_* need GnuTLS, which upstream's build leaves out as well.
-        if !name.ends_with(".cpp") || name.starts_with("wss_") {
-            continue;
-        }
-        let patches: Vec<&SourcePatch> = PATCHES.iter().filter(|p| p.file == name).collect();
-        if patches.is_empty() && name != MARKER_FILE {
-            files.push(path);
-            continue;
-        }
-        let mut text = fs::read_to_string(&path).expect("read a libzmq source to patch");
-        for patch in patches {
-            text = apply(&text, patch).unwrap_or_else(|error| panic!("{error}"));
+    let mut applied = 0;
+    copy_files(&upstream_copy.join("src"), &src, |name, text| {
+        for patch in PATCHES.iter().filter(|patch| patch.file == name) {
+            *text = apply(text, patch).unwrap_or_else(|error| panic!("{error}"));
+            applied += 1;
         }
         if name == MARKER_FILE {
             text.push_str(&marker_definition());
         }
-        let patched = patched_dir.join(&name);
-        fs::write(&patched, text).expect("write a patched libzmq source");
-        files.push(patched);
-    }
+        // wss_* need GnuTLS, which upstream's build leaves out as well.
+        if name.ends_with(".cpp") && !name.starts_with("wss_") {
+            files.push(src.join(name));
+        }
+    });
+    assert_eq!(
+        applied,
+        PATCHES.len(),
+        "a libzmq patch names a file that is not in libzmq's src/"
+    );
     files.push(source.join("external/sha1/sha1.c"));
 
     let mut build = cc::Build::new();
     build
         .cpp(true)
         .std("c++11")
-        // A patched file includes its neighbours from the original `src/`.
         .include(source.join("include"))
         .include(&src)
-        .include(source.join("external/sha1"))
         // Upstream's empty `platform.hpp`: every setting is a define below.
         .include(&out_dir)
         .files(&files)
@@ -205,6 +289,37 @@ pub(crate) fn rebuild(sodium_include: Option<&Path>, draft: bool) {
         out_dir.join("lib/libzmq.a"),
     )
     .expect("replace upstream's libzmq.a with the patched one");
+}
+
+/// Copies the files of the directory `from` (not its subdirectories) into
+/// `to`, letting `edit` change the text of each (by file name) on the way.
+///
+/// # Panics
+///
+/// When `from` cannot be read (upstream's build did not copy the sources)
+/// or `to` cannot be written.
+fn copy_files(from: &Path, to: &Path, mut edit: impl FnMut(&str, &mut String)) {
+    fs::create_dir_all(to).expect("create a directory for libzmq's sources");
+    let mut paths: Vec<PathBuf> = fs::read_dir(from)
+        .unwrap_or_else(|error| {
+            panic!(
+                "zeromq-src did not copy libzmq's sources to {}: {error}",
+                from.display()
+            )
+        })
+        .map(|entry| entry.expect("list libzmq's sources").path())
+        .filter(|path| path.is_file())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .expect("libzmq's file names are UTF-8");
+        let mut text = fs::read_to_string(&path).expect("libzmq's sources are UTF-8 text");
+        edit(name, &mut text);
+        fs::write(to.join(name), text).expect("write a copy of a libzmq source");
+    }
 }
 
 /// Whether the C library declares `strlcpy` (musl, bionic, glibc 2.38 and

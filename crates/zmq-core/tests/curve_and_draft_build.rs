@@ -64,10 +64,13 @@ fn libzmq_carries_our_source_patches() {
     // `const char[]` that lives, unchanged, for the whole program.
     let patches = unsafe { std::ffi::CStr::from_ptr(&raw const zmq_async_libzmq_patches) };
     let patches = patches.to_str().expect("the patch names are ASCII");
-    assert!(
-        patches.split(',').any(|name| name == "mailbox-no-empty-poll"),
-        "{patches:?}"
-    );
+    for patch in [
+        "mailbox-no-empty-poll",
+        "live-hwm-resync",
+        "live-hwm-resync-local",
+    ] {
+        assert!(patches.split(',').any(|name| name == patch), "{patches:?}");
+    }
 }
 
 #[test]
