@@ -324,6 +324,7 @@ fn run_step(ctx: &Ctx, step: Step) -> Result<()> {
 const NON_MEMBER_SOURCES: &[&str] = &[
     "crates/zeromq-src-patched/build.rs",
     "crates/zeromq-src-patched/src/lib.rs",
+    "crates/zeromq-src-patched/src/patched_build.rs",
 ];
 
 fn step_fmt(ctx: &Ctx) -> Result<()> {

@@ -14,20 +14,20 @@
 //!
 //! Both are on by default, so `zmq-sys`'s call gets them without change.
 //!
-//! On Linux, libzmq should also get `ZMQ_HAVE_EVENTFD` and
-//! `ZMQ_HAVE_EVENTFD_CLOEXEC`, its eventfd signaler (one eventfd per
-//! mailbox instead of a unix socketpair: cheaper wake-ups). `zeromq-src`
-//! 0.3.6 has no way to add a define, and setting an environment variable in
-//! this process would take `unsafe` (`std::env::set_var`, edition 2024), so
-//! the defines come from `[env]` in the workspace's `.cargo/config.toml`:
-//! `CXXFLAGS_<target>` for each Linux target, which the `cc` crate appends
-//! to every C++ compile for that target. [`Build::build`] checks that they
-//! arrive and prints a `cargo:warning` when a Linux build lacks them (a
-//! `CXXFLAGS_<target>` of the user's replaces cargo's `[env]` value, and
-//! cargo reads `.cargo/config.toml` only when run inside the workspace).
-//! Cargo shows that warning only with `-vv`, since the build script that
-//! runs this code is `zmq-sys`'s, a crates.io package; the workspace's
-//! test `zmq_fd_is_an_eventfd_on_linux` is the check that fails.
+//! On Linux, libzmq is then compiled a second time, from the copy of its
+//! sources that upstream's build leaves in `OUT_DIR`, with two changes
+//! (module `patched_build`):
+//!
+//! - `ZMQ_HAVE_EVENTFD` and `ZMQ_HAVE_EVENTFD_CLOEXEC`, its eventfd
+//!   signaler (one eventfd per mailbox instead of a unix socketpair:
+//!   cheaper wake-ups), which upstream's list of defines lacks;
+//! - our source patches: a non-blocking check of an empty mailbox
+//!   (`ZMQ_EVENTS`, a receive that finds nothing) returns without a `poll`
+//!   system call.
+//!
+//! The workspace's tests `zmq_fd_is_an_eventfd_on_linux` and
+//! `libzmq_carries_our_source_patches` check that the linked library is
+//! this one.
 //!
 //! See "Our libzmq build" in the workspace's `docs/architecture.md`.
 //!
@@ -45,6 +45,8 @@ use std::env;
 use std::path::{Path, PathBuf};
 
 use zeromq_src_upstream as upstream;
+
+mod patched_build;
 
 /// Where `libsodium-sys-stable` put the headers of the libsodium it built.
 const BUNDLED_SODIUM_INCLUDE: &str = env!("ZMQ_ASYNC_SODIUM_INCLUDE");
@@ -172,14 +174,19 @@ impl Build {
             }
             None => Some(LibLocation::bundled_libsodium()),
         };
+        let sodium_include = libsodium
+            .as_ref()
+            .map(|location| location.include_dir.clone());
         let libsodium = libsodium
             .map(|location| upstream::LibLocation::new(location.lib_dir, location.include_dir));
-        warn_if_linux_without_eventfd();
         upstream::Build::new()
             .build_debug(self.build_debug)
             .enable_draft(self.enable_draft)
             .with_libsodium(libsodium)
             .build();
+        if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+            patched_build::rebuild(sodium_include.as_deref(), self.enable_draft);
+        }
     }
 }
 
@@ -195,60 +202,4 @@ fn cross_compiling() -> bool {
         (Ok(host), Ok(target)) => host != target,
         _ => false,
     }
-}
-
-/// The defines that turn on libzmq's eventfd signaler (`src/signaler.cpp`,
-/// `make_fdpair` in `src/ip.cpp`), as the `cc` crate must get them on Linux.
-const EVENTFD_DEFINES: [&str; 2] = ["-DZMQ_HAVE_EVENTFD", "-DZMQ_HAVE_EVENTFD_CLOEXEC"];
-
-/// Prints a `cargo:warning` when libzmq is built for Linux without
-/// [`EVENTFD_DEFINES`] in the C++ flags `cc` will read: that libzmq works,
-/// but signals through a socketpair.
-fn warn_if_linux_without_eventfd() {
-    if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
-        return;
-    }
-    let flags = cc_cxxflags();
-    let missing: Vec<&str> = EVENTFD_DEFINES
-        .into_iter()
-        .filter(|define| {
-            !flags
-                .iter()
-                .any(|flag| flag == define || flag.starts_with(&format!("{define}=")))
-        })
-        .collect();
-    if !missing.is_empty() {
-        let target = env::var("TARGET").unwrap_or_default();
-        println!(
-            "cargo:warning=libzmq is built without {} and will signal through a \
-             socketpair, not an eventfd: add them to CXXFLAGS_{} (the workspace's \
-             .cargo/config.toml sets them under [env] for its Linux targets)",
-            missing.join(" "),
-            target.replace(['-', '.'], "_"),
-        );
-    }
-}
-
-/// The C++ flags the `cc` crate takes from the environment for the target
-/// being built: every one of `CXXFLAGS_<target>`, `CXXFLAGS_<target with
-/// underscores>`, `HOST_CXXFLAGS` or `TARGET_CXXFLAGS`, and `CXXFLAGS` that
-/// is set (`cc` prints their `rerun-if-env-changed` lines itself).
-fn cc_cxxflags() -> Vec<String> {
-    let target = env::var("TARGET").unwrap_or_default();
-    let kind = if cross_compiling() { "TARGET" } else { "HOST" };
-    [
-        format!("CXXFLAGS_{target}"),
-        format!("CXXFLAGS_{}", target.replace(['-', '.'], "_")),
-        format!("{kind}_CXXFLAGS"),
-        "CXXFLAGS".to_owned(),
-    ]
-    .iter()
-    .filter_map(|name| env::var(name).ok())
-    .flat_map(|value| {
-        value
-            .split_ascii_whitespace()
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    })
-    .collect()
 }

@@ -48,10 +48,12 @@ impl Socket {
         /// before sends wait (0 means no limit; libzmq's default, which
         /// our sockets keep, is 1 000).
         ///
-        /// Set it before `bind`/`connect`. libzmq 4.3.5 applies a change
-        /// to live connections too, and lowering it while messages are
-        /// queued can stall a connection for good ("Tried and not kept"
-        /// in `docs/performance.md`). Small messages sent in bulk gain
+        /// A change applies to live connections too. Stock libzmq 4.3.5
+        /// can stall a connection for good when the mark changes while
+        /// messages are queued; this workspace's libzmq build carries a
+        /// fix (the source patch `live-hwm-resync`, "Our libzmq source
+        /// patches" in `docs/architecture.md`). Linked against another
+        /// libzmq, set it before `bind`/`connect`. Small messages sent in bulk gain
         /// from deep queues on both sides: 32-byte messages over tcp ran
         /// at 1.0 to 2.2 × the blocking `zmq` crate with both marks at
         /// 200 000, against about 0.7 × at 1 000; 1 KiB ones lose (1.72 ×
@@ -60,9 +62,9 @@ impl Socket {
         /// `ZMQ_RCVHWM`: how many messages may queue per peer for receiving
         /// (0 means no limit; default 1 000).
         ///
-        /// Set it before `bind`/`connect`: raising it on a connection
-        /// whose sender is waiting for room can stall that connection for
-        /// good in libzmq 4.3.5 (see [`set_sndhwm`](Socket::set_sndhwm)).
+        /// A change applies to live connections too; linked against a
+        /// libzmq other than this workspace's build, set it before
+        /// `bind`/`connect` (see [`set_sndhwm`](Socket::set_sndhwm)).
         rcvhwm / set_rcvhwm: i32 => get_rcvhwm / set_rcvhwm, example 500;
         /// `ZMQ_IMMEDIATE`: queue messages only to completed connections.
         immediate / set_immediate: bool => is_immediate / set_immediate, example true;

@@ -1,6 +1,7 @@
 //! The workspace's libzmq build (docs/architecture.md, "Our libzmq build"):
 //! CURVE over the bundled libsodium and the DRAFT API are there and work,
-//! and on Linux libzmq signals through eventfd.
+//! and on Linux libzmq signals through eventfd and carries our source
+//! patches.
 
 use std::time::Duration;
 
@@ -22,8 +23,8 @@ fn linked_libzmq_has_curve_draft_and_is_4_3_5_or_newer() {
     assert_eq!(caps.version, zmq_core::zmq::version());
 }
 
-/// On Linux our libzmq is built with `ZMQ_HAVE_EVENTFD` (set through
-/// `[env]` in `.cargo/config.toml`, see "Our libzmq build" in
+/// On Linux our libzmq is built with `ZMQ_HAVE_EVENTFD` (by the second,
+/// patched compile of our `zeromq-src` patch, see "Our libzmq build" in
 /// docs/architecture.md): a socket's mailbox, and so its `ZMQ_FD`, is an
 /// eventfd, not one end of a unix socketpair (`socket:[...]`), which is what
 /// libzmq falls back to without the define.
@@ -43,10 +44,33 @@ fn zmq_fd_is_an_eventfd_on_linux() -> TestResult {
             target,
             std::path::Path::new("anon_inode:[eventfd]"),
             "ZMQ_FD {fd} of a {kind:?} socket; without ZMQ_HAVE_EVENTFD \
-             libzmq uses a socketpair (was CXXFLAGS_<target> overridden?)"
+             libzmq uses a socketpair (is the patched Linux build linked?)"
         );
     }
     Ok(())
+}
+
+/// On Linux the linked libzmq is the one our `zeromq-src` patch compiled
+/// with its source patches (`crates/zeromq-src-patched/src/patched_build.rs`),
+/// not upstream's unpatched build of the same sources.
+#[cfg(target_os = "linux")]
+#[test]
+fn libzmq_carries_our_source_patches() {
+    unsafe extern "C" {
+        /// The comma-separated names of the patches, NUL-terminated.
+        static zmq_async_libzmq_patches: std::ffi::c_char;
+    }
+    // SAFETY: the patched build defines this symbol as a NUL-terminated
+    // `const char[]` that lives, unchanged, for the whole program.
+    let patches = unsafe { std::ffi::CStr::from_ptr(&raw const zmq_async_libzmq_patches) };
+    let patches = patches.to_str().expect("the patch names are ASCII");
+    for patch in [
+        "mailbox-no-empty-poll",
+        "live-hwm-resync",
+        "live-hwm-resync-local",
+    ] {
+        assert!(patches.split(',').any(|name| name == patch), "{patches:?}");
+    }
 }
 
 #[test]
