@@ -561,20 +561,9 @@ impl Multipart {
     /// ```
     pub fn push_back(&mut self, frame: impl Into<Frame>) {
         let frame = frame.into();
-        match &mut self.frames {
-            Frames::Many(frames) if !frames.is_empty() || frames.capacity() > 0 => {
-                frames.push_back(frame);
-            }
-            Frames::Many(_) => self.frames = Frames::One(frame),
-            Frames::One(_) => {
-                let Frames::One(first) = std::mem::take(&mut self.frames) else {
-                    unreachable!("matched One above");
-                };
-                let mut frames = VecDeque::with_capacity(MANY_CAPACITY);
-                frames.push_back(first);
-                frames.push_back(frame);
-                self.frames = Frames::Many(frames);
-            }
+        match self.deque_to_grow() {
+            Some(frames) => frames.push_back(frame),
+            None => self.frames = Frames::One(frame),
         }
     }
 
@@ -589,20 +578,9 @@ impl Multipart {
     /// ```
     pub fn push_front(&mut self, frame: impl Into<Frame>) {
         let frame = frame.into();
-        match &mut self.frames {
-            Frames::Many(frames) if !frames.is_empty() || frames.capacity() > 0 => {
-                frames.push_front(frame);
-            }
-            Frames::Many(_) => self.frames = Frames::One(frame),
-            Frames::One(_) => {
-                let Frames::One(last) = std::mem::take(&mut self.frames) else {
-                    unreachable!("matched One above");
-                };
-                let mut frames = VecDeque::with_capacity(MANY_CAPACITY);
-                frames.push_back(frame);
-                frames.push_back(last);
-                self.frames = Frames::Many(frames);
-            }
+        match self.deque_to_grow() {
+            Some(frames) => frames.push_front(frame),
+            None => self.frames = Frames::One(frame),
         }
     }
 
@@ -763,6 +741,24 @@ impl Multipart {
         match &mut self.frames {
             Frames::Many(frames) => frames.clear(),
             Frames::One(_) => self.frames = Frames::default(),
+        }
+    }
+
+    /// The deque a pushed frame goes into: a `One` moves its frame into a
+    /// new deque first. `None` for an empty message with no allocation to
+    /// reuse, whose frame goes inline.
+    fn deque_to_grow(&mut self) -> Option<&mut VecDeque<Frame>> {
+        if let Frames::One(_) = self.frames {
+            let Frames::One(first) = std::mem::take(&mut self.frames) else {
+                unreachable!("matched One above");
+            };
+            let mut frames = VecDeque::with_capacity(MANY_CAPACITY);
+            frames.push_back(first);
+            self.frames = Frames::Many(frames);
+        }
+        match &mut self.frames {
+            Frames::Many(frames) if !frames.is_empty() || frames.capacity() > 0 => Some(frames),
+            _ => None,
         }
     }
 
