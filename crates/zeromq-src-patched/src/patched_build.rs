@@ -16,19 +16,20 @@ use std::path::{Path, PathBuf};
 /// A change to one libzmq source file: `anchor` must occur exactly once,
 /// and is replaced by `replacement`.
 #[derive(Debug)]
-pub(crate) struct SourcePatch {
+pub(crate) struct SourcePatch<'a> {
     /// The file, relative to libzmq's `src/`.
-    pub(crate) file: &'static str,
-    /// What the patch is for, in a few words (the marker lists these).
-    pub(crate) name: &'static str,
-    pub(crate) anchor: &'static str,
-    pub(crate) replacement: &'static str,
+    pub(crate) file: &'a str,
+    /// What the patch is for, in a few words; `zmq_has` announces it (see
+    /// [`CAPABILITY_PREFIX`]).
+    pub(crate) name: &'a str,
+    pub(crate) anchor: &'a str,
+    pub(crate) replacement: &'a str,
 }
 
 /// The source patches of our libzmq build. `docs/architecture.md` ("Our
 /// libzmq source patches") says why each one is safe; section 11 of
 /// `docs/performance.md` what it changes.
-pub(crate) const PATCHES: &[SourcePatch] = &[
+pub(crate) const PATCHES: &[SourcePatch<'static>] = &[
     SourcePatch {
         file: "mailbox.cpp",
         name: "mailbox-no-empty-poll",
@@ -154,13 +155,20 @@ void zmq::pipe_t::resync_flow_after_hwm_change ()
     },
 ];
 
-/// The file that carries the marker symbol [`MARKER_SYMBOL`].
-const MARKER_FILE: &str = "mailbox.cpp";
+/// The file whose `zmq_has` learns the names of our patches.
+const CAPABILITY_FILE: &str = "zmq.cpp";
 
-/// A C symbol in the patched library whose value lists the patches applied
-/// (comma-separated [`SourcePatch::name`]s), so a test can check that the
-/// linked libzmq is ours.
-const MARKER_SYMBOL: &str = "zmq_async_libzmq_patches";
+/// The start of `zmq_has`'s body, where [`capability_checks`] go.
+const CAPABILITY_ANCHOR: &str = "int zmq_has (const char *capability_)
+{
+";
+
+/// The prefix of the capability names that announce our patches:
+/// `zmq_has("zmq-async:<patch name>")` is true for each
+/// [`SourcePatch::name`] applied, false with any other libzmq. Programs (and
+/// `zmq_core::capabilities`) ask it at run time, which links against any
+/// libzmq.
+pub(crate) const CAPABILITY_PREFIX: &str = "zmq-async:";
 
 /// The defines that turn on libzmq's eventfd signaler (`src/signaler.cpp`,
 /// `make_fdpair` in `src/ip.cpp`): one eventfd per mailbox instead of a unix
@@ -174,7 +182,7 @@ const EVENTFD_DEFINES: [&str; 2] = ["ZMQ_HAVE_EVENTFD", "ZMQ_HAVE_EVENTFD_CLOEXE
 ///
 /// When the anchor is missing or occurs more than once: the sources are
 /// not the libzmq 4.3.5 the patch was written against.
-pub(crate) fn apply(source: &str, patch: &SourcePatch) -> Result<String, String> {
+pub(crate) fn apply(source: &str, patch: &SourcePatch<'_>) -> Result<String, String> {
     match source.matches(patch.anchor).count() {
         1 => Ok(source.replacen(patch.anchor, patch.replacement, 1)),
         found => Err(format!(
@@ -184,19 +192,24 @@ pub(crate) fn apply(source: &str, patch: &SourcePatch) -> Result<String, String>
     }
 }
 
-/// The marker definition appended to [`MARKER_FILE`].
-fn marker_definition() -> String {
+/// The replacement of [`CAPABILITY_ANCHOR`] that makes `zmq_has` answer
+/// [`CAPABILITY_PREFIX`]`<name>` for every patch in [`PATCHES`].
+fn capability_checks() -> String {
     let mut names: Vec<&str> = Vec::new();
     for patch in PATCHES {
         if !names.contains(&patch.name) {
             names.push(patch.name);
         }
     }
-    format!(
-        "\n//  zmq-async: the source patches this libzmq was built with.\n\
-         extern \"C\" const char {MARKER_SYMBOL}[] = \"{}\";\n",
-        names.join(",")
-    )
+    let mut replacement = format!(
+        "{CAPABILITY_ANCHOR}    //  zmq-async: the source patches this libzmq was built with.\n"
+    );
+    for name in names {
+        replacement.push_str(&format!(
+            "    if (strcmp (capability_, \"{CAPABILITY_PREFIX}{name}\") == 0)\n        return true;\n"
+        ));
+    }
+    replacement
 }
 
 /// Compiles libzmq again from `OUT_DIR/source` with the eventfd signaler and
@@ -222,14 +235,19 @@ pub(crate) fn rebuild(sodium_include: Option<&Path>, draft: bool) {
     }
     let src = source.join("src");
     let mut files = Vec::new();
+    let checks = capability_checks();
+    let capabilities = SourcePatch {
+        file: CAPABILITY_FILE,
+        name: "capabilities",
+        anchor: CAPABILITY_ANCHOR,
+        replacement: &checks,
+    };
+    let patches: Vec<&SourcePatch<'_>> = PATCHES.iter().chain([&capabilities]).collect();
     let mut applied = 0;
     copy_files(&upstream_copy.join("src"), &src, |name, text| {
-        for patch in PATCHES.iter().filter(|patch| patch.file == name) {
+        for patch in patches.iter().filter(|patch| patch.file == name) {
             *text = apply(text, patch).unwrap_or_else(|error| panic!("{error}"));
             applied += 1;
-        }
-        if name == MARKER_FILE {
-            text.push_str(&marker_definition());
         }
         // wss_* need GnuTLS, which upstream's build leaves out as well.
         if name.ends_with(".cpp") && !name.starts_with("wss_") {
@@ -238,7 +256,7 @@ pub(crate) fn rebuild(sodium_include: Option<&Path>, draft: bool) {
     });
     assert_eq!(
         applied,
-        PATCHES.len(),
+        patches.len(),
         "a libzmq patch names a file that is not in libzmq's src/"
     );
     files.push(source.join("external/sha1/sha1.c"));

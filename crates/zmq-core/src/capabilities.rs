@@ -14,6 +14,7 @@
 /// assert!(caps.curve, "CURVE needs libzmq built with libsodium");
 /// assert!(caps.draft, "batch sizes need the DRAFT API");
 /// assert!(caps.version >= (4, 3, 5));
+/// assert!(caps.live_hwm_changes, "this workspace's libzmq build is patched");
 /// println!("{caps:?}");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +39,14 @@ pub struct Capabilities {
     pub norm: bool,
     /// GSSAPI (Kerberos) security.
     pub gssapi: bool,
+    /// A change of `ZMQ_SNDHWM` or `ZMQ_RCVHWM` on a live connection
+    /// takes effect without stalling it (`zmq_has("zmq-async:live-hwm-resync")`):
+    /// the fix our libzmq build carries (the source patch
+    /// `live-hwm-resync`, "Our libzmq source patches" in
+    /// `docs/architecture.md`). Stock libzmq 4.3.5 can stall. Sockets
+    /// size their queues by bytes only when this holds (see
+    /// [`Socket::set_sndhwm`](crate::Socket::set_sndhwm)).
+    pub live_hwm_changes: bool,
 }
 
 /// Asks the linked libzmq what it supports (`zmq_version`, `zmq_has`).
@@ -69,5 +78,6 @@ pub fn capabilities() -> Capabilities {
         tipc: has("tipc"),
         norm: has("norm"),
         gssapi: has("gssapi"),
+        live_hwm_changes: has("zmq-async:live-hwm-resync"),
     }
 }

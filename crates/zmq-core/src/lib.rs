@@ -102,6 +102,7 @@ mod monitor;
 mod options;
 mod poller;
 mod proxy;
+mod queue_marks;
 pub mod reactor;
 mod readiness;
 pub mod runtime;

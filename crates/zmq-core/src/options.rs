@@ -5,6 +5,7 @@ use std::ffi::c_int;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::readiness::Direction;
 use crate::socket::{Socket, last_error};
 
 /// `ZMQ_IN_BATCH_SIZE` from libzmq's DRAFT API (`zmq.h`, libzmq 4.3.5); the
@@ -44,28 +45,6 @@ macro_rules! plain_options {
 
 impl Socket {
     plain_options! {
-        /// `ZMQ_SNDHWM`: how many messages may queue per peer for sending
-        /// before sends wait (0 means no limit; libzmq's default, which
-        /// our sockets keep, is 1 000).
-        ///
-        /// A change applies to live connections too. Stock libzmq 4.3.5
-        /// can stall a connection for good when the mark changes while
-        /// messages are queued; this workspace's libzmq build carries a
-        /// fix (the source patch `live-hwm-resync`, "Our libzmq source
-        /// patches" in `docs/architecture.md`). Linked against another
-        /// libzmq, set it before `bind`/`connect`. Small messages sent in bulk gain
-        /// from deep queues on both sides: 32-byte messages over tcp ran
-        /// at 1.0 to 2.2 × the blocking `zmq` crate with both marks at
-        /// 200 000, against about 0.7 × at 1 000; 1 KiB ones lose (1.72 ×
-        /// at 8 192 against 2.15 ×).
-        sndhwm / set_sndhwm: i32 => get_sndhwm / set_sndhwm, example 500;
-        /// `ZMQ_RCVHWM`: how many messages may queue per peer for receiving
-        /// (0 means no limit; default 1 000).
-        ///
-        /// A change applies to live connections too; linked against a
-        /// libzmq other than this workspace's build, set it before
-        /// `bind`/`connect` (see [`set_sndhwm`](Socket::set_sndhwm)).
-        rcvhwm / set_rcvhwm: i32 => get_rcvhwm / set_rcvhwm, example 500;
         /// `ZMQ_IMMEDIATE`: queue messages only to completed connections.
         immediate / set_immediate: bool => is_immediate / set_immediate, example true;
         /// `ZMQ_CONFLATE`: keep only the last message (no multipart).
@@ -75,6 +54,81 @@ impl Socket {
         /// `ZMQ_TCP_KEEPALIVE_CNT`: keepalive probes before a tcp connection
         /// is dropped (-1: the system's default).
         tcp_keepalive_count / set_tcp_keepalive_count: i32 => get_tcp_keepalive_cnt / set_tcp_keepalive_cnt, example 5;
+    }
+
+    /// `ZMQ_SNDHWM`: how many messages may queue per peer for sending
+    /// before sends wait (or, for PUB and the like, are dropped); 0 means
+    /// no limit.
+    ///
+    /// # Sized by bytes until set
+    ///
+    /// libzmq counts this mark in messages (1 000 by default). Until it is
+    /// set here, or any other way, our sockets size it by bytes instead:
+    /// every 1 024 messages sent, the mark becomes the largest power of two
+    /// whose queue of messages of the average size fits in about 2 MiB, up
+    /// to 65 536, and never below libzmq's 1 000. So 32-byte messages queue
+    /// 32 768 deep and messages of 1 KiB or more keep 1 000. Deep queues
+    /// are what small messages in bulk need, shallow ones what large
+    /// messages need (section 12 of `docs/performance.md`). The same goes
+    /// for [`rcvhwm`](Socket::rcvhwm) with the messages received.
+    ///
+    /// Sizing changes the mark of live connections, which can stall stock
+    /// libzmq 4.3.5 for good; it happens only when the linked libzmq
+    /// carries the fix of this workspace's build
+    /// ([`Capabilities::live_hwm_changes`](crate::Capabilities::live_hwm_changes)).
+    /// With another libzmq the mark stays libzmq's, and one set by hand is
+    /// best set before `bind`/`connect`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::PUSH)?;
+    /// assert_eq!(socket.sndhwm()?, 1_000);
+    /// socket.set_sndhwm(500)?;
+    /// // Set by hand: the socket never sizes it again.
+    /// assert_eq!(socket.sndhwm()?, 500);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn sndhwm(&self) -> Result<i32> {
+        Ok(self.with_raw(|raw| raw.get_sndhwm())??)
+    }
+
+    /// Sets the value [`sndhwm`](Socket::sndhwm) reads, and stops sizing it
+    /// by bytes.
+    pub fn set_sndhwm(&self, value: i32) -> Result<()> {
+        self.set_mark(Direction::Send, value)
+    }
+
+    /// `ZMQ_RCVHWM`: how many messages may queue per peer for receiving;
+    /// 0 means no limit. Sized by bytes until set, as
+    /// [`sndhwm`](Socket::sndhwm) is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = zmq_core::Socket::new(zmq_core::SocketType::PULL)?;
+    /// socket.set_rcvhwm(500)?;
+    /// assert_eq!(socket.rcvhwm()?, 500);
+    /// # Ok::<(), zmq_core::Error>(())
+    /// ```
+    pub fn rcvhwm(&self) -> Result<i32> {
+        Ok(self.with_raw(|raw| raw.get_rcvhwm())??)
+    }
+
+    /// Sets the value [`rcvhwm`](Socket::rcvhwm) reads, and stops sizing it
+    /// by bytes.
+    pub fn set_rcvhwm(&self, value: i32) -> Result<()> {
+        self.set_mark(Direction::Recv, value)
+    }
+
+    fn set_mark(&self, direction: Direction, value: i32) -> Result<()> {
+        Ok(self.core.with_raw(|raw| {
+            raw.marks.fix(direction);
+            match direction {
+                Direction::Send => raw.set_sndhwm(value),
+                Direction::Recv => raw.set_rcvhwm(value),
+            }
+        })??)
     }
 
     /// `ZMQ_LINGER`: how long unsent messages are kept after close; `None`

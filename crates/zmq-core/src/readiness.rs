@@ -20,6 +20,7 @@
 //! task sharing one socket never evict each other's wakers.
 
 use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::os::fd::BorrowedFd;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +30,7 @@ use std::task::{Context, Poll};
 use event_listener::{Event, EventListener};
 
 use crate::error::{Error, Result};
+use crate::queue_marks::QueueMarks;
 use crate::reactor::{Reactor, Registration, Wait};
 
 /// Which way an operation moves messages.
@@ -67,10 +69,39 @@ struct Side {
     event: Event,
 }
 
+/// A libzmq socket with the state that is only touched under its lock.
+pub(crate) struct RawSocket {
+    socket: zmq::Socket,
+    /// The sizing of its high-water marks (`queue_marks.rs`).
+    pub(crate) marks: QueueMarks,
+}
+
+impl RawSocket {
+    /// Counts one whole message of `bytes` moved in `direction`.
+    #[inline]
+    pub(crate) fn moved(&mut self, direction: Direction, bytes: usize) {
+        self.marks.moved(&self.socket, direction, bytes);
+    }
+}
+
+impl Deref for RawSocket {
+    type Target = zmq::Socket;
+
+    fn deref(&self) -> &zmq::Socket {
+        &self.socket
+    }
+}
+
+impl DerefMut for RawSocket {
+    fn deref_mut(&mut self) -> &mut zmq::Socket {
+        &mut self.socket
+    }
+}
+
 /// A libzmq socket with its readiness machinery; every access to the
 /// `zmq::Socket` goes through here so that no edge is lost.
 pub(crate) struct SocketCore {
-    raw: Mutex<Option<zmq::Socket>>,
+    raw: Mutex<Option<RawSocket>>,
     /// A duplicate of `ZMQ_FD`, owned by us: the registration with the
     /// reactor stays valid even after libzmq closes its own descriptor.
     /// Registered with the socket's reactor (see `reactor.rs`).
@@ -90,10 +121,14 @@ impl std::fmt::Debug for SocketCore {
 impl SocketCore {
     pub(crate) fn new(raw: zmq::Socket, reactor: &Reactor) -> Result<SocketCore> {
         let fd = SocketCore::register(&raw, reactor)?;
+        let raw = RawSocket {
+            socket: raw,
+            marks: QueueMarks::new(),
+        };
         Ok(SocketCore::registered(raw, fd))
     }
 
-    fn registered(raw: zmq::Socket, fd: Registration) -> SocketCore {
+    fn registered(raw: RawSocket, fd: Registration) -> SocketCore {
         SocketCore {
             raw: Mutex::new(Some(raw)),
             fd,
@@ -124,7 +159,7 @@ impl SocketCore {
         Ok(SocketCore::registered(raw, fd))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<zmq::Socket>> {
+    fn lock(&self) -> MutexGuard<'_, Option<RawSocket>> {
         // A panic in a user closure (see `with_raw`) leaves the socket
         // itself intact: keep serving.
         self.raw.lock().unwrap_or_else(PoisonError::into_inner)
@@ -133,7 +168,7 @@ impl SocketCore {
     /// Runs `f` on the open socket under the lock, then wakes any parked
     /// waiter whose condition `f` may have made true (or whose edge `f` may
     /// have swallowed).
-    pub(crate) fn with_raw<T>(&self, f: impl FnOnce(&mut zmq::Socket) -> T) -> Result<T> {
+    pub(crate) fn with_raw<T>(&self, f: impl FnOnce(&mut RawSocket) -> T) -> Result<T> {
         let mut guard = self.lock();
         let raw = guard.as_mut().ok_or(Error::Closed)?;
         let value = f(raw);
@@ -198,7 +233,7 @@ impl SocketCore {
         &'a self,
         waiter: &mut Waiter<'a>,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&mut zmq::Socket) -> Result<T, zmq::Error>,
+        mut op: impl FnMut(&mut RawSocket) -> Result<T, zmq::Error>,
     ) -> Poll<Result<T>> {
         let direction = waiter.direction;
         loop {

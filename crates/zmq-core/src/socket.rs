@@ -13,7 +13,7 @@ use crate::error::{Error, Result, SendError};
 use crate::message::{Frame, Multipart};
 use crate::monitor::Monitor;
 use crate::reactor::Reactor;
-use crate::readiness::{Direction, SocketCore, Waiter};
+use crate::readiness::{Direction, RawSocket, SocketCore, Waiter};
 
 pub use zmq::{PollEvents, SocketType};
 
@@ -708,7 +708,7 @@ impl Socket {
     /// [`with_raw`](Socket::with_raw) with the mutable access that raw
     /// libzmq calls need (`zmq::Socket::as_mut_ptr`).
     pub(crate) fn with_raw_mut<T>(&self, f: impl FnOnce(&mut zmq::Socket) -> T) -> Result<T> {
-        self.core.with_raw(f)
+        self.core.with_raw(|raw| f(raw))
     }
 
     fn tracked(&self) -> MutexGuard<'_, Tracked> {
@@ -838,7 +838,7 @@ impl Future for ReadyFuture<'_> {
         }
         // Park on each side asked for, so that a notification for either
         // direction reaches us.
-        let ready_now = |raw: &mut zmq::Socket| {
+        let ready_now = |raw: &mut RawSocket| {
             let events = raw.get_events()? & interest;
             if events.is_empty() {
                 Err(zmq::Error::EAGAIN)
@@ -871,12 +871,13 @@ impl fmt::Debug for ReadyFuture<'_> {
 
 /// Receives every frame of one message without waiting. libzmq delivers a
 /// multipart message atomically: once the first frame is there, all are.
-pub(crate) fn recv_multipart(raw: &mut zmq::Socket) -> Result<Multipart, zmq::Error> {
+pub(crate) fn recv_multipart(raw: &mut RawSocket) -> Result<Multipart, zmq::Error> {
     let socket_ptr = raw.as_mut_ptr();
     let mut message = Multipart::from(recv_frame(socket_ptr)?);
     while message.back().is_some_and(Frame::has_more) {
         message.push_back(recv_frame(socket_ptr)?);
     }
+    raw.moved(Direction::Recv, message.byte_len());
     Ok(message)
 }
 
@@ -903,13 +904,14 @@ fn recv_frame(socket_ptr: *mut std::ffi::c_void) -> Result<Frame, zmq::Error> {
 /// `zmq::Socket::send`, which drops a message it failed to send, this keeps
 /// ownership of each frame until libzmq has accepted it.
 pub(crate) fn send_multipart(
-    raw: &mut zmq::Socket,
+    raw: &mut RawSocket,
     message: &mut Multipart,
 ) -> Result<(), zmq::Error> {
     let count = message.len();
     if count == 0 {
         return Err(zmq::Error::EINVAL);
     }
+    let bytes = message.byte_len();
     let socket_ptr = raw.as_mut_ptr();
     for index in 0..count {
         let flags = if index + 1 < count {
@@ -942,6 +944,7 @@ pub(crate) fn send_multipart(
         }
     }
     message.clear();
+    raw.moved(Direction::Send, bytes);
     Ok(())
 }
 

@@ -56,21 +56,17 @@ fn zmq_fd_is_an_eventfd_on_linux() -> TestResult {
 #[cfg(target_os = "linux")]
 #[test]
 fn libzmq_carries_our_source_patches() {
-    unsafe extern "C" {
-        /// The comma-separated names of the patches, NUL-terminated.
-        static zmq_async_libzmq_patches: std::ffi::c_char;
-    }
-    // SAFETY: the patched build defines this symbol as a NUL-terminated
-    // `const char[]` that lives, unchanged, for the whole program.
-    let patches = unsafe { std::ffi::CStr::from_ptr(&raw const zmq_async_libzmq_patches) };
-    let patches = patches.to_str().expect("the patch names are ASCII");
+    // Our build makes `zmq_has` announce each patch it applied.
     for patch in [
         "mailbox-no-empty-poll",
         "live-hwm-resync",
         "live-hwm-resync-local",
     ] {
-        assert!(patches.split(',').any(|name| name == patch), "{patches:?}");
+        let capability = format!("zmq-async:{patch}");
+        assert_eq!(zmq_core::zmq::has(&capability), Some(true), "{capability}");
     }
+    assert_eq!(zmq_core::zmq::has("zmq-async:no-such-patch"), Some(false));
+    assert!(zmq_core::capabilities().live_hwm_changes);
 }
 
 #[test]
