@@ -25,7 +25,8 @@ mod throughput;
 
 use std::fs::{self, File};
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -259,6 +260,54 @@ fn child_main(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The name prefix of the bench's ipc directories (and of the flat
+/// `zmq-bench-<pid>-<n>.ipc` files earlier versions left behind).
+const IPC_PREFIX: &str = "zmq-bench-";
+
+/// Removes, in `temp`, the `zmq-bench-<pid>` directories and
+/// `zmq-bench-<pid>-<n>.ipc` files of processes that are gone (no
+/// `/proc/<pid>`), ignoring errors. Only on Linux, with `/proc`.
+fn sweep_dead_ipc_leftovers(temp: &Path) {
+    if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(leftover_pid) else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists() {
+            continue;
+        }
+        let path = entry.path();
+        let _ = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => fs::remove_dir_all(&path),
+            _ => fs::remove_file(&path),
+        };
+    }
+}
+
+/// The pid in `zmq-bench-<pid>` or `zmq-bench-<pid>-<n>.ipc`.
+fn leftover_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(IPC_PREFIX)?;
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let (pid, tail) = rest.split_at(digits);
+    let flat_file = tail
+        .strip_prefix('-')
+        .and_then(|tail| tail.strip_suffix(".ipc"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if tail.is_empty() || flat_file {
+        pid.parse().ok()
+    } else {
+        None
+    }
+}
+
 /// What a row measured, before it is printed.
 struct Row<'a> {
     workload: &'a str,
@@ -281,6 +330,18 @@ struct Bench {
     out: File,
     rows: usize,
     endpoints: AtomicUsize,
+    /// `<temp_dir>/zmq-bench-<pid>`, made on the first ipc endpoint and
+    /// removed when the bench is dropped: libzmq leaves a named ipc path's
+    /// file behind when the listener closes.
+    ipc_dir: OnceLock<PathBuf>,
+}
+
+impl Drop for Bench {
+    fn drop(&mut self) {
+        if let Some(dir) = self.ipc_dir.get() {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
 }
 
 impl Bench {
@@ -295,6 +356,7 @@ impl Bench {
             out,
             rows: 0,
             endpoints: AtomicUsize::new(0),
+            ipc_dir: OnceLock::new(),
         })
     }
 
@@ -311,12 +373,23 @@ impl Bench {
         let pid = std::process::id();
         match transport {
             "tcp" => "tcp://127.0.0.1:*".to_owned(),
-            "ipc" => format!(
-                "ipc://{}/zmq-bench-{pid}-{n}.ipc",
-                std::env::temp_dir().display()
-            ),
+            "ipc" => format!("ipc://{}/{n}.ipc", self.ipc_dir().display()),
             _ => format!("inproc://zmq-bench-{pid}-{n}"),
         }
+    }
+
+    /// This run's ipc directory, made on first use after removing dead
+    /// runs' leftovers (a run the watchdog ended never dropped its bench).
+    fn ipc_dir(&self) -> &Path {
+        self.ipc_dir.get_or_init(|| {
+            let temp = std::env::temp_dir();
+            sweep_dead_ipc_leftovers(&temp);
+            let dir = temp.join(format!("{IPC_PREFIX}{}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            // If this fails, binding the endpoint reports the path.
+            let _ = fs::create_dir_all(&dir);
+            dir
+        })
     }
 
     fn header(&self) {
