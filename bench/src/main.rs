@@ -264,50 +264,6 @@ fn child_main(args: &[String]) -> Result<()> {
 /// `zmq-bench-<pid>-<n>.ipc` files earlier versions left behind).
 const IPC_PREFIX: &str = "zmq-bench-";
 
-/// Removes, in `temp`, the `zmq-bench-<pid>` directories and
-/// `zmq-bench-<pid>-<n>.ipc` files of processes that are gone (no
-/// `/proc/<pid>`), ignoring errors. Only on Linux, with `/proc`.
-fn sweep_dead_ipc_leftovers(temp: &Path) {
-    if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = fs::read_dir(temp) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(leftover_pid) else {
-            continue;
-        };
-        if pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists() {
-            continue;
-        }
-        let path = entry.path();
-        let _ = match entry.file_type() {
-            Ok(kind) if kind.is_dir() => fs::remove_dir_all(&path),
-            _ => fs::remove_file(&path),
-        };
-    }
-}
-
-/// The pid in `zmq-bench-<pid>` or `zmq-bench-<pid>-<n>.ipc`.
-fn leftover_pid(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix(IPC_PREFIX)?;
-    let digits = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    let (pid, tail) = rest.split_at(digits);
-    let flat_file = tail
-        .strip_prefix('-')
-        .and_then(|tail| tail.strip_suffix(".ipc"))
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    if tail.is_empty() || flat_file {
-        pid.parse().ok()
-    } else {
-        None
-    }
-}
-
 /// What a row measured, before it is printed.
 struct Row<'a> {
     workload: &'a str,
@@ -382,13 +338,10 @@ impl Bench {
     /// runs' leftovers (a run the watchdog ended never dropped its bench).
     fn ipc_dir(&self) -> &Path {
         self.ipc_dir.get_or_init(|| {
-            let temp = std::env::temp_dir();
-            sweep_dead_ipc_leftovers(&temp);
-            let dir = temp.join(format!("{IPC_PREFIX}{}", std::process::id()));
-            let _ = fs::remove_dir_all(&dir);
             // If this fails, binding the endpoint reports the path.
-            let _ = fs::create_dir_all(&dir);
-            dir
+            zmq_test_support::process_ipc_directory(IPC_PREFIX).unwrap_or_else(|_| {
+                std::env::temp_dir().join(format!("{IPC_PREFIX}{}", std::process::id()))
+            })
         })
     }
 

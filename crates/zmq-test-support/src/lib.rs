@@ -449,28 +449,56 @@ impl Transport {
     }
 }
 
-/// This process's ipc directory, made (after a sweep of dead processes'
-/// leftovers) on first use.
+/// This process's ipc directory for test endpoints, made on first use.
 fn ipc_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let temp = std::env::temp_dir();
-        sweep_dead_ipc_dirs(&temp);
-        let dir = temp.join(format!("{IPC_PREFIX}{}", std::process::id()));
-        // A directory of a dead process that had our pid: start empty.
-        let _ = std::fs::remove_dir_all(&dir);
-        if let Err(error) = std::fs::create_dir_all(&dir) {
-            panic!("cannot create the ipc directory {}: {error}", dir.display());
-        }
-        dir
+        process_ipc_directory(IPC_PREFIX).unwrap_or_else(|error| {
+            panic!("cannot create an ipc directory in the temporary directory: {error}")
+        })
     })
 }
 
-/// Removes, in `temp`, the `zmq-core-test-<pid>` directories and
-/// `zmq-core-test-<pid>-<n>.ipc` files of processes that are gone, ignoring
+/// Makes `<temp_dir>/<prefix><pid>`, empty, for this process's ipc socket
+/// files, after removing the `<prefix><pid>` directories (and the flat
+/// `<prefix><pid>-<n>.ipc` files of earlier versions) of processes that
+/// are gone, ignoring errors: another process may sweep at the same time.
+/// A process is gone when `/proc/<pid>` does not exist; other than on
+/// Linux (with `/proc`) nothing is swept.
+///
+/// libzmq 4.3.5 removes an ipc listener's file on close only for a
+/// wildcard (`ipc://*`) path, and a test binary ends with `process::exit`
+/// (no destructors run), so a run's files stay until the next run with
+/// the same prefix starts. A program that ends normally (the bench) can
+/// remove its directory itself.
+///
+/// # Errors
+///
+/// When the directory cannot be created.
+///
+/// # Examples
+///
+/// ```
+/// let dir = zmq_test_support::process_ipc_directory("zmq-doc-example-")?;
+/// assert!(dir.is_dir());
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn process_ipc_directory(prefix: &str) -> std::io::Result<PathBuf> {
+    let temp = std::env::temp_dir();
+    sweep_dead_ipc_dirs(&temp, prefix);
+    let dir = temp.join(format!("{prefix}{}", std::process::id()));
+    // A directory of a dead process that had our pid: start empty.
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Removes, in `temp`, the `<prefix><pid>` directories and
+/// `<prefix><pid>-<n>.ipc` files of processes that are gone, ignoring
 /// errors. Does nothing where liveness cannot be told (not Linux, or no
 /// `/proc`).
-fn sweep_dead_ipc_dirs(temp: &Path) {
+fn sweep_dead_ipc_dirs(temp: &Path, prefix: &str) {
     if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
         return;
     }
@@ -479,7 +507,7 @@ fn sweep_dead_ipc_dirs(temp: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(leftover_pid) else {
+        let Some(pid) = name.to_str().and_then(|name| leftover_pid(name, prefix)) else {
             continue;
         };
         if pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists() {
@@ -493,9 +521,9 @@ fn sweep_dead_ipc_dirs(temp: &Path) {
     }
 }
 
-/// The pid in `zmq-core-test-<pid>` or `zmq-core-test-<pid>-<n>.ipc`.
-fn leftover_pid(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix(IPC_PREFIX)?;
+/// The pid in `<prefix><pid>` or `<prefix><pid>-<n>.ipc`.
+fn leftover_pid(name: &str, prefix: &str) -> Option<u32> {
+    let rest = name.strip_prefix(prefix)?;
     let digits = rest
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
@@ -637,13 +665,13 @@ mod tests {
 
     #[test]
     fn leftover_names() {
-        assert_eq!(leftover_pid("zmq-core-test-42"), Some(42));
-        assert_eq!(leftover_pid("zmq-core-test-42-7.ipc"), Some(42));
-        assert_eq!(leftover_pid("zmq-core-test-"), None);
-        assert_eq!(leftover_pid("zmq-core-test-42-.ipc"), None);
-        assert_eq!(leftover_pid("zmq-core-test-42-7"), None);
-        assert_eq!(leftover_pid("zmq-core-test-42x"), None);
-        assert_eq!(leftover_pid("zmq-core-cert-42"), None);
+        assert_eq!(leftover_pid("zmq-core-test-42", IPC_PREFIX), Some(42));
+        assert_eq!(leftover_pid("zmq-core-test-42-7.ipc", IPC_PREFIX), Some(42));
+        assert_eq!(leftover_pid("zmq-core-test-", IPC_PREFIX), None);
+        assert_eq!(leftover_pid("zmq-core-test-42-.ipc", IPC_PREFIX), None);
+        assert_eq!(leftover_pid("zmq-core-test-42-7", IPC_PREFIX), None);
+        assert_eq!(leftover_pid("zmq-core-test-42x", IPC_PREFIX), None);
+        assert_eq!(leftover_pid("zmq-core-cert-42", IPC_PREFIX), None);
     }
 
     /// Dead processes' directories and flat files go; ours and unrelated
@@ -667,7 +695,7 @@ mod tests {
         std::fs::write(&dead_file, b"").unwrap();
         std::fs::write(&unrelated, b"").unwrap();
 
-        sweep_dead_ipc_dirs(&temp);
+        sweep_dead_ipc_dirs(&temp, IPC_PREFIX);
 
         let (dead_dir_gone, dead_file_gone) = (!dead_dir.exists(), !dead_file.exists());
         let (own_kept, unrelated_kept) = (own_dir.join("0.ipc").exists(), unrelated.exists());
@@ -685,7 +713,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("{IPC_PREFIX}{}", std::process::id()));
         assert_eq!(path.parent(), Some(dir.as_path()));
         assert!(dir.is_dir());
-        sweep_dead_ipc_dirs(&std::env::temp_dir());
+        sweep_dead_ipc_dirs(&std::env::temp_dir(), IPC_PREFIX);
         assert!(dir.is_dir(), "the sweep removed this process's directory");
     }
 }
