@@ -25,7 +25,8 @@ mod throughput;
 
 use std::fs::{self, File};
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -259,6 +260,10 @@ fn child_main(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The name prefix of the bench's ipc directories (and of the flat
+/// `zmq-bench-<pid>-<n>.ipc` files earlier versions left behind).
+const IPC_PREFIX: &str = "zmq-bench-";
+
 /// What a row measured, before it is printed.
 struct Row<'a> {
     workload: &'a str,
@@ -281,6 +286,18 @@ struct Bench {
     out: File,
     rows: usize,
     endpoints: AtomicUsize,
+    /// `<temp_dir>/zmq-bench-<pid>`, made on the first ipc endpoint and
+    /// removed when the bench is dropped: libzmq leaves a named ipc path's
+    /// file behind when the listener closes.
+    ipc_dir: OnceLock<PathBuf>,
+}
+
+impl Drop for Bench {
+    fn drop(&mut self) {
+        if let Some(dir) = self.ipc_dir.get() {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
 }
 
 impl Bench {
@@ -295,6 +312,7 @@ impl Bench {
             out,
             rows: 0,
             endpoints: AtomicUsize::new(0),
+            ipc_dir: OnceLock::new(),
         })
     }
 
@@ -311,12 +329,20 @@ impl Bench {
         let pid = std::process::id();
         match transport {
             "tcp" => "tcp://127.0.0.1:*".to_owned(),
-            "ipc" => format!(
-                "ipc://{}/zmq-bench-{pid}-{n}.ipc",
-                std::env::temp_dir().display()
-            ),
+            "ipc" => format!("ipc://{}/{n}.ipc", self.ipc_dir().display()),
             _ => format!("inproc://zmq-bench-{pid}-{n}"),
         }
+    }
+
+    /// This run's ipc directory, made on first use after removing dead
+    /// runs' leftovers (a run the watchdog ended never dropped its bench).
+    fn ipc_dir(&self) -> &Path {
+        self.ipc_dir.get_or_init(|| {
+            // If this fails, binding the endpoint reports the path.
+            zmq_test_support::process_ipc_directory(IPC_PREFIX).unwrap_or_else(|_| {
+                std::env::temp_dir().join(format!("{IPC_PREFIX}{}", std::process::id()))
+            })
+        })
     }
 
     fn header(&self) {

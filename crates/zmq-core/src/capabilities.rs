@@ -56,14 +56,17 @@ pub struct Capabilities {
 /// Pick a transport the library has:
 ///
 /// ```
+/// let path = std::env::temp_dir().join(format!("zmq-core-doc-{}.ipc", std::process::id()));
 /// let endpoint = if zmq_core::capabilities().ipc {
-///     let path = std::env::temp_dir().join(format!("zmq-core-doc-{}.ipc", std::process::id()));
 ///     format!("ipc://{}", path.display())
 /// } else {
 ///     "tcp://127.0.0.1:*".to_owned()
 /// };
 /// let socket = zmq_core::Socket::new(zmq_core::SocketType::PULL)?;
 /// socket.bind(&endpoint)?;
+/// drop(socket);
+/// // libzmq leaves a named ipc path's file behind on close.
+/// let _ = std::fs::remove_file(&path);
 /// # Ok::<(), zmq_core::Error>(())
 /// ```
 pub fn capabilities() -> Capabilities {

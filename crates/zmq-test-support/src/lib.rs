@@ -15,9 +15,10 @@
 #![forbid(unsafe_code)]
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -400,7 +401,9 @@ pub async fn sleep(duration: Duration) {
 pub enum Transport {
     /// `tcp://127.0.0.1:*`: an ephemeral loopback port.
     Tcp,
-    /// A unique path under the temporary directory.
+    /// A unique path in this process's directory under the temporary
+    /// directory: `<temp_dir>/zmq-core-test-<pid>/<n>.ipc` (see
+    /// [`Transport::endpoint`] for how those directories are cleaned up).
     Ipc,
     /// A unique name in the global context.
     Inproc,
@@ -411,20 +414,128 @@ pub const TRANSPORTS: [Transport; 3] = [Transport::Tcp, Transport::Ipc, Transpor
 
 static UNIQUE: AtomicUsize = AtomicUsize::new(0);
 
+/// The name prefix of this crate's ipc directories (and of the flat
+/// `zmq-core-test-<pid>-<n>.ipc` files earlier versions left behind).
+const IPC_PREFIX: &str = "zmq-core-test-";
+
 impl Transport {
     /// A fresh endpoint to bind: an ephemeral tcp port, a unique ipc path,
     /// a unique inproc name.
+    ///
+    /// Ipc paths are `<temp_dir>/zmq-core-test-<pid>/<n>.ipc`: one
+    /// directory per process. libzmq 4.3.5 removes an ipc listener's file
+    /// on close only for a wildcard (`ipc://*`) path, and test binaries end
+    /// with `process::exit` (no destructors run), so nothing removes them
+    /// while the process lives. Instead, the first ipc endpoint a process
+    /// asks for sweeps the temporary directory: it removes every
+    /// `zmq-core-test-<pid>` directory (and old flat
+    /// `zmq-core-test-<pid>-<n>.ipc` file) whose process is gone, ignoring
+    /// errors (another process may sweep at the same time), then (re)creates
+    /// its own directory empty. A process is gone when `/proc/<pid>` does
+    /// not exist; other than on Linux (with `/proc`) nothing is swept.
+    /// So each run's files stay until the next run starts.
+    ///
+    /// # Panics
+    ///
+    /// If this process's ipc directory cannot be created.
     pub fn endpoint(self) -> String {
         let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
         let pid = std::process::id();
         match self {
             Transport::Tcp => "tcp://127.0.0.1:*".to_owned(),
-            Transport::Ipc => {
-                let path = std::env::temp_dir().join(format!("zmq-core-test-{pid}-{n}.ipc"));
-                format!("ipc://{}", path.display())
-            }
+            Transport::Ipc => format!("ipc://{}", ipc_dir().join(format!("{n}.ipc")).display()),
             Transport::Inproc => format!("inproc://zmq-core-test-{pid}-{n}"),
         }
+    }
+}
+
+/// This process's ipc directory for test endpoints, made on first use.
+fn ipc_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        process_ipc_directory(IPC_PREFIX).unwrap_or_else(|error| {
+            panic!("cannot create an ipc directory in the temporary directory: {error}")
+        })
+    })
+}
+
+/// Makes `<temp_dir>/<prefix><pid>`, empty, for this process's ipc socket
+/// files, after removing the `<prefix><pid>` directories (and the flat
+/// `<prefix><pid>-<n>.ipc` files of earlier versions) of processes that
+/// are gone, ignoring errors: another process may sweep at the same time.
+/// A process is gone when `/proc/<pid>` does not exist; other than on
+/// Linux (with `/proc`) nothing is swept.
+///
+/// libzmq 4.3.5 removes an ipc listener's file on close only for a
+/// wildcard (`ipc://*`) path, and a test binary ends with `process::exit`
+/// (no destructors run), so a run's files stay until the next run with
+/// the same prefix starts. A program that ends normally (the bench) can
+/// remove its directory itself.
+///
+/// # Errors
+///
+/// When the directory cannot be created.
+///
+/// # Examples
+///
+/// ```
+/// let dir = zmq_test_support::process_ipc_directory("zmq-doc-example-")?;
+/// assert!(dir.is_dir());
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn process_ipc_directory(prefix: &str) -> std::io::Result<PathBuf> {
+    let temp = std::env::temp_dir();
+    sweep_dead_ipc_dirs(&temp, prefix);
+    let dir = temp.join(format!("{prefix}{}", std::process::id()));
+    // A directory of a dead process that had our pid: start empty.
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Removes, in `temp`, the `<prefix><pid>` directories and
+/// `<prefix><pid>-<n>.ipc` files of processes that are gone, ignoring
+/// errors. Does nothing where liveness cannot be told (not Linux, or no
+/// `/proc`).
+fn sweep_dead_ipc_dirs(temp: &Path, prefix: &str) {
+    if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|name| leftover_pid(name, prefix)) else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists() {
+            continue;
+        }
+        let path = entry.path();
+        let _ = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+    }
+}
+
+/// The pid in `<prefix><pid>` or `<prefix><pid>-<n>.ipc`.
+fn leftover_pid(name: &str, prefix: &str) -> Option<u32> {
+    let rest = name.strip_prefix(prefix)?;
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let (pid, tail) = rest.split_at(digits);
+    let flat_file = tail
+        .strip_prefix('-')
+        .and_then(|tail| tail.strip_suffix(".ipc"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if tail.is_empty() || flat_file {
+        pid.parse().ok()
+    } else {
+        None
     }
 }
 
@@ -546,4 +657,63 @@ pub fn numbered(sequence: u64, extra_frames: usize) -> Multipart {
         message.push_back(format!("part {part} of {sequence}"));
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftover_names() {
+        assert_eq!(leftover_pid("zmq-core-test-42", IPC_PREFIX), Some(42));
+        assert_eq!(leftover_pid("zmq-core-test-42-7.ipc", IPC_PREFIX), Some(42));
+        assert_eq!(leftover_pid("zmq-core-test-", IPC_PREFIX), None);
+        assert_eq!(leftover_pid("zmq-core-test-42-.ipc", IPC_PREFIX), None);
+        assert_eq!(leftover_pid("zmq-core-test-42-7", IPC_PREFIX), None);
+        assert_eq!(leftover_pid("zmq-core-test-42x", IPC_PREFIX), None);
+        assert_eq!(leftover_pid("zmq-core-cert-42", IPC_PREFIX), None);
+    }
+
+    /// Dead processes' directories and flat files go; ours and unrelated
+    /// names stay.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn sweep_removes_only_dead_processes_leftovers() {
+        // A scratch "temporary directory", so the test sees only its own
+        // entries (u32::MAX is above any pid_max: never a live pid).
+        let temp =
+            std::env::temp_dir().join(format!("zmq-test-support-sweep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&temp);
+        let dead_dir = temp.join(format!("{IPC_PREFIX}{}", u32::MAX));
+        let dead_file = temp.join(format!("{IPC_PREFIX}{}-3.ipc", u32::MAX));
+        let own_dir = temp.join(format!("{IPC_PREFIX}{}", std::process::id()));
+        let unrelated = temp.join(format!("{IPC_PREFIX}{}-notes.txt", u32::MAX));
+        std::fs::create_dir_all(&dead_dir).unwrap();
+        std::fs::create_dir_all(&own_dir).unwrap();
+        std::fs::write(dead_dir.join("0.ipc"), b"").unwrap();
+        std::fs::write(own_dir.join("0.ipc"), b"").unwrap();
+        std::fs::write(&dead_file, b"").unwrap();
+        std::fs::write(&unrelated, b"").unwrap();
+
+        sweep_dead_ipc_dirs(&temp, IPC_PREFIX);
+
+        let (dead_dir_gone, dead_file_gone) = (!dead_dir.exists(), !dead_file.exists());
+        let (own_kept, unrelated_kept) = (own_dir.join("0.ipc").exists(), unrelated.exists());
+        let _ = std::fs::remove_dir_all(&temp);
+        assert!(dead_dir_gone, "dead process's directory survived");
+        assert!(dead_file_gone, "dead process's flat file survived");
+        assert!(own_kept, "this process's directory was removed");
+        assert!(unrelated_kept, "an unrelated file was removed");
+    }
+
+    #[test]
+    fn ipc_endpoints_live_in_the_process_directory() {
+        let endpoint = Transport::Ipc.endpoint();
+        let path = Path::new(endpoint.strip_prefix("ipc://").unwrap());
+        let dir = std::env::temp_dir().join(format!("{IPC_PREFIX}{}", std::process::id()));
+        assert_eq!(path.parent(), Some(dir.as_path()));
+        assert!(dir.is_dir());
+        sweep_dead_ipc_dirs(&std::env::temp_dir(), IPC_PREFIX);
+        assert!(dir.is_dir(), "the sweep removed this process's directory");
+    }
 }
