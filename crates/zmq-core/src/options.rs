@@ -66,11 +66,15 @@ impl Socket {
     /// set here, or any other way, our sockets size it by bytes instead:
     /// every 1 024 messages sent, the mark becomes the largest power of two
     /// whose queue of messages of the average size fits in about 2 MiB, up
-    /// to 65 536, and never below libzmq's 1 000. So 32-byte messages queue
-    /// 32 768 deep and messages of 1 KiB or more keep 1 000. Deep queues
-    /// are what small messages in bulk need, shallow ones what large
-    /// messages need (section 12 of `docs/performance.md`). The same goes
-    /// for [`rcvhwm`](Socket::rcvhwm) with the messages received.
+    /// to 65 536, and never below libzmq's 1 000. It deepens only after the
+    /// queue was full (a send had to wait) in that window, so request-reply
+    /// traffic keeps 1 000. So a stream of 32-byte messages that fills its
+    /// queue gets 32 768, and messages of 1 KiB or more keep 1 000. Deep
+    /// queues are what small messages in bulk need, shallow ones what large
+    /// messages and round trips need (section 12 of `docs/performance.md`).
+    /// The same goes for [`rcvhwm`](Socket::rcvhwm) with the messages
+    /// received, where the pressure is a reader that falls behind: half a
+    /// mark's worth of receives in a row, none finding the queue empty.
     ///
     /// Sizing changes the mark of live connections, which can stall stock
     /// libzmq 4.3.5 for good; it happens only when the linked libzmq

@@ -2,11 +2,18 @@
 //!
 //! libzmq counts its high-water marks in messages (1 000 by default), so a
 //! queue of 32-byte messages holds 64 KiB and one of 1 MiB messages 1 GiB.
-//! Small messages moved in bulk run much faster with deep queues (section 8
+//! Small messages moved in bulk run much faster with deep queues (sections 8
 //! and 12 of `docs/performance.md`), large ones slower. So, unless the user
 //! set a mark, each direction of a socket watches the average size of the
 //! messages it moves and sets its mark to hold about [`QUEUE_BUDGET`] bytes:
 //! never below libzmq's default, never above [`MAX_SIZED_MARK`].
+//!
+//! A mark only deepens for a queue under pressure: a send queue that was
+//! full (a send met `EAGAIN`), or a receive queue the reader fell behind
+//! (half a mark's worth of receives in a row, none finding it empty, no
+//! send in between). Request-reply traffic does neither, and its round
+//! trips measured slower with deep marks under tokio's reactor (section
+//! 12), so its marks stay libzmq's.
 //!
 //! Changing a mark while messages flow can stall stock libzmq 4.3.5 for
 //! good; only a libzmq that says it carries the fix (our build's source
@@ -76,6 +83,11 @@ struct Window {
     mark: Mark,
     messages: u32,
     bytes: u64,
+    /// Messages moved in a row in this direction: no `EAGAIN`, and none
+    /// moved the other way.
+    run: u32,
+    /// The queue was under pressure in this window.
+    pressed: bool,
 }
 
 /// The sizing state of both marks of one socket. Lives under the socket's
@@ -100,6 +112,8 @@ impl QueueMarks {
             mark,
             messages: 0,
             bytes: 0,
+            run: 0,
+            pressed: false,
         };
         QueueMarks {
             windows: [window; 2],
@@ -111,17 +125,33 @@ impl QueueMarks {
         self.windows[direction as usize].mark = Mark::Fixed;
     }
 
+    /// Notes an operation in `direction` that met `EAGAIN`: a full send
+    /// queue is under pressure; a run of receives ends.
+    #[inline]
+    pub(crate) fn would_block(&mut self, direction: Direction) {
+        let window = &mut self.windows[direction as usize];
+        window.run = 0;
+        if direction == Direction::Send {
+            window.pressed = true;
+        }
+    }
+
     /// Counts one whole message of `bytes` moved in `direction`, and at the
     /// end of a window sets that direction's mark on `socket` if the
     /// average asks for another one.
     #[inline]
     pub(crate) fn moved(&mut self, socket: &zmq::Socket, direction: Direction, bytes: usize) {
+        self.windows[direction.other() as usize].run = 0;
         let window = &mut self.windows[direction as usize];
-        if window.mark == Mark::Fixed {
+        let Mark::Sized { set } = window.mark else {
             return;
-        }
+        };
         window.messages += 1;
         window.bytes += bytes as u64;
+        window.run += 1;
+        if direction == Direction::Recv && window.run >= set as u32 / 2 {
+            window.pressed = true;
+        }
         if window.messages == WINDOW {
             Self::decide(window, socket, direction);
         }
@@ -130,8 +160,10 @@ impl QueueMarks {
     #[cold]
     fn decide(window: &mut Window, socket: &zmq::Socket, direction: Direction) {
         let average = (window.bytes / u64::from(window.messages)) as usize;
+        let under_pressure = window.pressed;
         window.messages = 0;
         window.bytes = 0;
+        window.pressed = false;
         let Mark::Sized { set } = window.mark else {
             return;
         };
@@ -147,7 +179,7 @@ impl QueueMarks {
             return;
         }
         let wanted = mark_for(average);
-        if wanted == set {
+        if wanted == set || (wanted > set && !under_pressure) {
             return;
         }
         match change(socket, wanted) {
@@ -201,7 +233,7 @@ mod tests {
     }
 
     #[test]
-    fn a_window_of_small_messages_deepens_the_mark_and_a_user_mark_stops_sizing() {
+    fn small_messages_under_pressure_deepen_the_mark_and_a_user_mark_stops_sizing() {
         let context = zmq::Context::new();
         let socket = context.socket(zmq::PUSH).unwrap();
         let mut marks = QueueMarks::new();
@@ -209,6 +241,13 @@ mod tests {
             live_changes_are_safe(),
             "this workspace's libzmq is patched"
         );
+        // Never full: no reason to deepen.
+        for _ in 0..WINDOW {
+            marks.moved(&socket, Direction::Send, 32);
+        }
+        assert_eq!(socket.get_sndhwm().unwrap(), LIBZMQ_DEFAULT_MARK);
+        // Full once in a window: sized.
+        marks.would_block(Direction::Send);
         for _ in 0..WINDOW {
             marks.moved(&socket, Direction::Send, 32);
         }
@@ -225,13 +264,31 @@ mod tests {
         // A mark set behind the module's back is the user's.
         socket.set_sndhwm(123).unwrap();
         for _ in 0..2 * WINDOW {
+            marks.would_block(Direction::Send);
             marks.moved(&socket, Direction::Send, 32);
         }
         assert_eq!(socket.get_sndhwm().unwrap(), 123);
         assert_eq!(marks.sized(Direction::Send), None);
 
+        // Receives that alternate with sends, or find the queue empty every
+        // so often, keep the mark; a long run of them deepens it.
+        for n in 0..WINDOW {
+            marks.moved(&socket, Direction::Recv, 32);
+            if n % 2 == 0 {
+                marks.moved(&socket, Direction::Send, 4_096);
+            } else if n % 400 == 1 {
+                marks.would_block(Direction::Recv);
+            }
+        }
+        assert_eq!(socket.get_rcvhwm().unwrap(), LIBZMQ_DEFAULT_MARK);
+        for _ in 0..WINDOW {
+            marks.moved(&socket, Direction::Recv, 32);
+        }
+        assert_eq!(socket.get_rcvhwm().unwrap(), MAX_SIZED_MARK / 2);
+
         // And one fixed through `fix` is never read or changed.
         marks.fix(Direction::Recv);
+        socket.set_rcvhwm(LIBZMQ_DEFAULT_MARK).unwrap();
         for _ in 0..WINDOW {
             marks.moved(&socket, Direction::Recv, 32);
         }

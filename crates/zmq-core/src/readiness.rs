@@ -50,7 +50,7 @@ impl Direction {
         }
     }
 
-    fn other(self) -> Direction {
+    pub(crate) fn other(self) -> Direction {
         match self {
             Direction::Recv => Direction::Send,
             Direction::Send => Direction::Recv,

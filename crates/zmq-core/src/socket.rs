@@ -873,7 +873,12 @@ impl fmt::Debug for ReadyFuture<'_> {
 /// multipart message atomically: once the first frame is there, all are.
 pub(crate) fn recv_multipart(raw: &mut RawSocket) -> Result<Multipart, zmq::Error> {
     let socket_ptr = raw.as_mut_ptr();
-    let mut message = Multipart::from(recv_frame(socket_ptr)?);
+    let first = recv_frame(socket_ptr).inspect_err(|error| {
+        if *error == zmq::Error::EAGAIN {
+            raw.marks.would_block(Direction::Recv);
+        }
+    })?;
+    let mut message = Multipart::from(first);
     while message.back().is_some_and(Frame::has_more) {
         message.push_back(recv_frame(socket_ptr)?);
     }
@@ -932,7 +937,12 @@ pub(crate) fn send_multipart(
             }
             match last_error() {
                 zmq::Error::EINTR => continue,
-                error if index == 0 => return Err(error),
+                error if index == 0 => {
+                    if error == zmq::Error::EAGAIN {
+                        raw.marks.would_block(Direction::Send);
+                    }
+                    return Err(error);
+                }
                 error => {
                     // libzmq takes the rest of a message once it took the
                     // first frame; only a dying socket (ETERM) gets here.

@@ -1,6 +1,7 @@
 //! Until the user sets them, a socket sizes its high-water marks by the
-//! bytes they hold (see `Socket::sndhwm`): deep for small messages,
-//! libzmq's 1 000 for large ones, and never again once set by hand.
+//! bytes they hold (see `Socket::sndhwm`): deep for small messages in
+//! queues that fill, libzmq's 1 000 for large messages and for
+//! request-reply traffic, and never again once set by hand.
 
 use zmq_core::{Socket, SocketType};
 use zmq_test_support::{TRANSPORTS, Transport, WAIT, within};
@@ -18,11 +19,24 @@ async fn connected_push_pull(transport: Transport) -> zmq_core::Result<(Socket, 
     Ok((push, pull))
 }
 
-/// Sends `count` messages of `size` bytes while receiving them; the
-/// receiver must get every one, in order of size.
+/// Sends 32-byte messages without waiting until the socket says no: every
+/// queue on the way is full (the receiver is not reading). Returns how many
+/// it sent.
+fn fill(push: &Socket) -> usize {
+    let mut sent = 0;
+    while push.try_send(&[0x5au8; 32][..]).is_ok() {
+        sent += 1;
+        assert!(sent < 10_000_000, "the queues never filled");
+    }
+    sent
+}
+
+/// Receives `queued` messages already waiting while sending `count`
+/// messages of `size` bytes; the receiver must get every one.
 async fn stream(
     push: &Socket,
     pull: &Socket,
+    queued: usize,
     count: usize,
     size: usize,
     what: &str,
@@ -34,9 +48,8 @@ async fn stream(
         Ok::<_, zmq_core::Error>(())
     };
     let receiver = async {
-        for _ in 0..count {
-            let message = pull.recv().await?;
-            assert_eq!(message[0].len(), size, "{what}");
+        for _ in 0..queued + count {
+            pull.recv().await?;
         }
         Ok::<_, zmq_core::Error>(())
     };
@@ -48,27 +61,55 @@ async fn stream(
 }
 
 zmq_test_support::on_every_executor! {
-    async fn small_messages_deepen_both_marks_and_large_ones_restore_the_default(_rt) {
+    async fn full_queues_of_small_messages_deepen_and_large_messages_restore_the_default(_rt) {
         for transport in TRANSPORTS {
             let (push, pull) = connected_push_pull(transport).await?;
             assert_eq!(push.sndhwm()?, LIBZMQ_DEFAULT_MARK);
-            stream(&push, &pull, 5_000, 32, &format!("{transport:?}: small")).await?;
+            let queued = fill(&push);
+            stream(&push, &pull, queued, 3_000, 32, &format!("{transport:?}: small")).await?;
             assert_eq!(push.sndhwm()?, SMALL_MESSAGE_MARK, "{transport:?}");
             assert_eq!(pull.rcvhwm()?, SMALL_MESSAGE_MARK, "{transport:?}");
-            stream(&push, &pull, 3_000, 4_096, &format!("{transport:?}: large")).await?;
+            stream(&push, &pull, 0, 3_000, 4_096, &format!("{transport:?}: large")).await?;
             assert_eq!(push.sndhwm()?, LIBZMQ_DEFAULT_MARK, "{transport:?}");
             assert_eq!(pull.rcvhwm()?, LIBZMQ_DEFAULT_MARK, "{transport:?}");
         }
         Ok(())
     }
 
-    // The stall of section 8 in docs/performance.md: a deep queue of small
-    // messages, then large ones, lowers a live mark under a full queue.
-    async fn a_sized_mark_lowered_under_a_deep_queue_does_not_stall_the_connection(_rt) {
+    async fn request_reply_traffic_keeps_the_default_marks(_rt) {
+        for transport in TRANSPORTS {
+            let router = Socket::new(SocketType::ROUTER)?;
+            let dealer = Socket::new(SocketType::DEALER)?;
+            let endpoint = router.bind(&transport.endpoint())?;
+            dealer.connect(&endpoint)?;
+            let trips = async {
+                for _ in 0..3_000 {
+                    dealer.send(&[0x5au8; 32][..]).await.map_err(|e| e.error)?;
+                    let request = router.recv().await?;
+                    router.send(request).await.map_err(|e| e.error)?;
+                    dealer.recv().await?;
+                }
+                Ok::<_, zmq_core::Error>(())
+            };
+            within(WAIT * 3, &format!("{transport:?}: round trips"), trips).await??;
+            for socket in [&router, &dealer] {
+                assert_eq!(socket.sndhwm()?, LIBZMQ_DEFAULT_MARK, "{transport:?}");
+                assert_eq!(socket.rcvhwm()?, LIBZMQ_DEFAULT_MARK, "{transport:?}");
+            }
+        }
+        Ok(())
+    }
+
+    // The stall of section 8 in docs/performance.md: a full, deep queue of
+    // small messages, then large ones, lowers a live mark under it.
+    async fn a_sized_mark_lowered_under_a_full_deep_queue_does_not_stall_the_connection(_rt) {
         for transport in TRANSPORTS {
             let (push, pull) = connected_push_pull(transport).await?;
-            stream(&push, &pull, 100_000, 32, &format!("{transport:?}: small")).await?;
-            stream(&push, &pull, 2_000, 8_192, &format!("{transport:?}: large")).await?;
+            let queued = fill(&push);
+            stream(&push, &pull, queued, 3_000, 32, &format!("{transport:?}: small")).await?;
+            assert_eq!(push.sndhwm()?, SMALL_MESSAGE_MARK, "{transport:?}");
+            let queued = fill(&push);
+            stream(&push, &pull, queued, 2_000, 8_192, &format!("{transport:?}: large")).await?;
             assert_eq!(push.sndhwm()?, LIBZMQ_DEFAULT_MARK, "{transport:?}");
         }
         Ok(())
@@ -80,7 +121,8 @@ zmq_test_support::on_every_executor! {
             push.set_sndhwm(2_000)?;
             // Set around the typed setter: noticed all the same.
             pull.with_raw(|raw| raw.set_rcvhwm(3_000))??;
-            stream(&push, &pull, 5_000, 32, &format!("{transport:?}: small")).await?;
+            let queued = fill(&push);
+            stream(&push, &pull, queued, 3_000, 32, &format!("{transport:?}: small")).await?;
             assert_eq!(push.sndhwm()?, 2_000, "{transport:?}");
             assert_eq!(pull.rcvhwm()?, 3_000, "{transport:?}");
         }
