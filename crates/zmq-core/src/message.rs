@@ -708,8 +708,12 @@ impl Multipart {
     /// ```
     /// assert_eq!(zmq_core::Multipart::from(["ab", "cde"]).byte_len(), 5);
     /// ```
+    #[inline]
     pub fn byte_len(&self) -> usize {
-        self.iter().map(|frame| frame.len()).sum()
+        match &self.frames {
+            Frames::One(frame) => frame.len(),
+            Frames::Many(frames) => frames.iter().map(|frame| frame.len()).sum(),
+        }
     }
 
     /// Copies every frame into a `Vec<u8>`.
