@@ -92,7 +92,7 @@ struct Window {
 
 /// The sizing state of both marks of one socket. Lives under the socket's
 /// lock, next to the `zmq::Socket`, so counting costs no atomics.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct QueueMarks {
     windows: [Window; 2],
 }
@@ -148,7 +148,7 @@ impl QueueMarks {
         };
         window.messages += 1;
         window.bytes += bytes as u64;
-        window.run += 1;
+        window.run = window.run.saturating_add(1);
         if direction == Direction::Recv && window.run >= set as u32 / 2 {
             window.pressed = true;
         }
@@ -270,13 +270,17 @@ mod tests {
         assert_eq!(socket.get_sndhwm().unwrap(), 123);
         assert_eq!(marks.sized(Direction::Send), None);
 
-        // Receives that alternate with sends, or find the queue empty every
-        // so often, keep the mark; a long run of them deepens it.
-        for n in 0..WINDOW {
+        // Receives that alternate with sends (request-reply) keep the mark,
+        // and so do receives that find the queue empty every 400 (under
+        // half the mark); a run of 500 deepens it.
+        for _ in 0..WINDOW {
             marks.moved(&socket, Direction::Recv, 32);
-            if n % 2 == 0 {
-                marks.moved(&socket, Direction::Send, 4_096);
-            } else if n % 400 == 1 {
+            marks.moved(&socket, Direction::Send, 32);
+        }
+        assert_eq!(socket.get_rcvhwm().unwrap(), LIBZMQ_DEFAULT_MARK);
+        for n in 1..=WINDOW {
+            marks.moved(&socket, Direction::Recv, 32);
+            if n % 400 == 0 {
                 marks.would_block(Direction::Recv);
             }
         }
