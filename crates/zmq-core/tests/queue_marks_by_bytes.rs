@@ -3,6 +3,8 @@
 //! queues that fill, libzmq's 1 000 for large messages and for
 //! request-reply traffic, and never again once set by hand.
 
+use std::time::Duration;
+
 use zmq_core::{Socket, SocketType};
 use zmq_test_support::{TRANSPORTS, Transport, WAIT, within};
 
@@ -19,16 +21,26 @@ async fn connected_push_pull(transport: Transport) -> zmq_core::Result<(Socket, 
     Ok((push, pull))
 }
 
-/// Sends 32-byte messages without waiting until the socket says no: every
-/// queue on the way is full (the receiver is not reading). Returns how many
-/// it sent.
-fn fill(push: &Socket) -> usize {
+/// Sends 32-byte messages without waiting until the socket says no and
+/// stays saying no for a while: then every queue on the way is full (the
+/// receiver is not reading), the receiver's included, however late libzmq's
+/// I/O thread got to move them. Returns how many it sent.
+async fn fill(push: &Socket) -> usize {
     let mut sent = 0;
-    while push.try_send(&[0x5au8; 32][..]).is_ok() {
-        sent += 1;
-        assert!(sent < 10_000_000, "the queues never filled");
+    let mut quiet_rounds = 0;
+    for _ in 0..500 {
+        let before = sent;
+        while push.try_send(&[0x5au8; 32][..]).is_ok() {
+            sent += 1;
+            assert!(sent < 10_000_000, "the queues never filled");
+        }
+        quiet_rounds = if sent == before { quiet_rounds + 1 } else { 0 };
+        if quiet_rounds == 3 {
+            return sent;
+        }
+        zmq_test_support::sleep(Duration::from_millis(10)).await;
     }
-    sent
+    panic!("the queues kept taking messages: {sent} sent");
 }
 
 /// Receives `queued` messages already waiting while sending `count`
@@ -65,7 +77,7 @@ zmq_test_support::on_every_executor! {
         for transport in TRANSPORTS {
             let (push, pull) = connected_push_pull(transport).await?;
             assert_eq!(push.sndhwm()?, LIBZMQ_DEFAULT_MARK);
-            let queued = fill(&push);
+            let queued = fill(&push).await;
             stream(&push, &pull, queued, 3_000, 32, &format!("{transport:?}: small")).await?;
             assert_eq!(push.sndhwm()?, SMALL_MESSAGE_MARK, "{transport:?}");
             assert_eq!(pull.rcvhwm()?, SMALL_MESSAGE_MARK, "{transport:?}");
@@ -105,10 +117,10 @@ zmq_test_support::on_every_executor! {
     async fn a_sized_mark_lowered_under_a_full_deep_queue_does_not_stall_the_connection(_rt) {
         for transport in TRANSPORTS {
             let (push, pull) = connected_push_pull(transport).await?;
-            let queued = fill(&push);
+            let queued = fill(&push).await;
             stream(&push, &pull, queued, 3_000, 32, &format!("{transport:?}: small")).await?;
             assert_eq!(push.sndhwm()?, SMALL_MESSAGE_MARK, "{transport:?}");
-            let queued = fill(&push);
+            let queued = fill(&push).await;
             stream(&push, &pull, queued, 2_000, 8_192, &format!("{transport:?}: large")).await?;
             assert_eq!(push.sndhwm()?, LIBZMQ_DEFAULT_MARK, "{transport:?}");
         }
@@ -121,7 +133,7 @@ zmq_test_support::on_every_executor! {
             push.set_sndhwm(2_000)?;
             // Set around the typed setter: noticed all the same.
             pull.with_raw(|raw| raw.set_rcvhwm(3_000))??;
-            let queued = fill(&push);
+            let queued = fill(&push).await;
             stream(&push, &pull, queued, 3_000, 32, &format!("{transport:?}: small")).await?;
             assert_eq!(push.sndhwm()?, 2_000, "{transport:?}");
             assert_eq!(pull.rcvhwm()?, 3_000, "{transport:?}");
