@@ -126,13 +126,9 @@ impl Socket {
     }
 
     fn set_mark(&self, direction: Direction, value: i32) -> Result<()> {
-        Ok(self.core.with_raw(|raw| {
-            raw.marks.fix(direction);
-            match direction {
-                Direction::Send => raw.set_sndhwm(value),
-                Direction::Recv => raw.set_rcvhwm(value),
-            }
-        })??)
+        Ok(self
+            .core
+            .with_raw(|raw| raw.set_mark_by_hand(direction, value))??)
     }
 
     /// `ZMQ_LINGER`: how long unsent messages are kept after close; `None`

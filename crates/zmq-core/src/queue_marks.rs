@@ -68,6 +68,22 @@ pub(crate) fn live_changes_are_safe() -> bool {
     *SAFE.get_or_init(|| crate::capabilities().live_hwm_changes)
 }
 
+/// `direction`'s mark on `socket` (`ZMQ_SNDHWM` or `ZMQ_RCVHWM`).
+fn mark(socket: &zmq::Socket, direction: Direction) -> zmq::Result<i32> {
+    match direction {
+        Direction::Send => socket.get_sndhwm(),
+        Direction::Recv => socket.get_rcvhwm(),
+    }
+}
+
+/// Sets `direction`'s mark on `socket`.
+pub(crate) fn set_mark(socket: &zmq::Socket, direction: Direction, value: i32) -> zmq::Result<()> {
+    match direction {
+        Direction::Send => socket.set_sndhwm(value),
+        Direction::Recv => socket.set_rcvhwm(value),
+    }
+}
+
 /// Sizing of one direction's mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mark {
@@ -125,6 +141,13 @@ impl QueueMarks {
         self.windows[direction as usize].mark = Mark::Fixed;
     }
 
+    /// Whether `direction`'s mark is sized here, so that the sizes of the
+    /// messages it moves count.
+    #[inline]
+    pub(crate) fn sizes(&self, direction: Direction) -> bool {
+        self.windows[direction as usize].mark != Mark::Fixed
+    }
+
     /// Notes an operation in `direction` that met `EAGAIN`: a full send
     /// queue is under pressure; a run of receives ends.
     #[inline]
@@ -167,14 +190,10 @@ impl QueueMarks {
         let Mark::Sized { set } = window.mark else {
             return;
         };
-        let (current, change): (_, fn(&zmq::Socket, i32) -> zmq::Result<()>) = match direction {
-            Direction::Send => (socket.get_sndhwm(), zmq::Socket::set_sndhwm),
-            Direction::Recv => (socket.get_rcvhwm(), zmq::Socket::set_rcvhwm),
-        };
         // A mark other than the one we left was set some other way (an
         // option set through `Socket::with_raw`, an adopted socket): it is
         // the user's now.
-        if current != Ok(set) {
+        if mark(socket, direction) != Ok(set) {
             window.mark = Mark::Fixed;
             return;
         }
@@ -182,7 +201,7 @@ impl QueueMarks {
         if wanted == set || (wanted > set && !under_pressure) {
             return;
         }
-        match change(socket, wanted) {
+        match set_mark(socket, direction, wanted) {
             Ok(()) => window.mark = Mark::Sized { set: wanted },
             Err(error) => {
                 log::debug!(

@@ -30,7 +30,8 @@ use std::task::{Context, Poll};
 use event_listener::{Event, EventListener};
 
 use crate::error::{Error, Result};
-use crate::queue_marks::QueueMarks;
+use crate::message::Multipart;
+use crate::queue_marks::{self, QueueMarks};
 use crate::reactor::{Reactor, Registration, Wait};
 
 /// Which way an operation moves messages.
@@ -77,10 +78,28 @@ pub(crate) struct RawSocket {
 }
 
 impl RawSocket {
+    /// The payload size of `message` for counting it in `direction`, or 0
+    /// when that direction's mark is not sized (no frame sizes asked of
+    /// libzmq then).
+    #[inline]
+    pub(crate) fn counted_bytes(&self, direction: Direction, message: &Multipart) -> usize {
+        if self.marks.sizes(direction) {
+            message.byte_len()
+        } else {
+            0
+        }
+    }
+
     /// Counts one whole message of `bytes` moved in `direction`.
     #[inline]
     pub(crate) fn moved(&mut self, direction: Direction, bytes: usize) {
         self.marks.moved(&self.socket, direction, bytes);
+    }
+
+    /// Sets `direction`'s mark for the user: it is never sized again.
+    pub(crate) fn set_mark_by_hand(&mut self, direction: Direction, value: i32) -> zmq::Result<()> {
+        self.marks.fix(direction);
+        queue_marks::set_mark(&self.socket, direction, value)
     }
 }
 

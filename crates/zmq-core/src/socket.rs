@@ -882,7 +882,8 @@ pub(crate) fn recv_multipart(raw: &mut RawSocket) -> Result<Multipart, zmq::Erro
     while message.back().is_some_and(Frame::has_more) {
         message.push_back(recv_frame(socket_ptr)?);
     }
-    raw.moved(Direction::Recv, message.byte_len());
+    let bytes = raw.counted_bytes(Direction::Recv, &message);
+    raw.moved(Direction::Recv, bytes);
     Ok(message)
 }
 
@@ -916,7 +917,7 @@ pub(crate) fn send_multipart(
     if count == 0 {
         return Err(zmq::Error::EINVAL);
     }
-    let bytes = message.byte_len();
+    let bytes = raw.counted_bytes(Direction::Send, message);
     let socket_ptr = raw.as_mut_ptr();
     for index in 0..count {
         let flags = if index + 1 < count {
