@@ -141,13 +141,6 @@ impl QueueMarks {
         self.windows[direction as usize].mark = Mark::Fixed;
     }
 
-    /// Whether `direction`'s mark is sized here, so that the sizes of the
-    /// messages it moves count.
-    #[inline]
-    pub(crate) fn sizes(&self, direction: Direction) -> bool {
-        self.windows[direction as usize].mark != Mark::Fixed
-    }
-
     /// Notes an operation in `direction` that met `EAGAIN`: a full send
     /// queue is under pressure; a run of receives ends.
     #[inline]

@@ -30,7 +30,6 @@ use std::task::{Context, Poll};
 use event_listener::{Event, EventListener};
 
 use crate::error::{Error, Result};
-use crate::message::Multipart;
 use crate::queue_marks::{self, QueueMarks};
 use crate::reactor::{Reactor, Registration, Wait};
 
@@ -78,18 +77,6 @@ pub(crate) struct RawSocket {
 }
 
 impl RawSocket {
-    /// The payload size of `message` for counting it in `direction`, or 0
-    /// when that direction's mark is not sized (no frame sizes asked of
-    /// libzmq then).
-    #[inline]
-    pub(crate) fn counted_bytes(&self, direction: Direction, message: &Multipart) -> usize {
-        if self.marks.sizes(direction) {
-            message.byte_len()
-        } else {
-            0
-        }
-    }
-
     /// Counts one whole message of `bytes` moved in `direction`.
     #[inline]
     pub(crate) fn moved(&mut self, direction: Direction, bytes: usize) {
@@ -187,9 +174,14 @@ impl SocketCore {
     /// Runs `f` on the open socket under the lock, then wakes any parked
     /// waiter whose condition `f` may have made true (or whose edge `f` may
     /// have swallowed).
+    #[inline]
     pub(crate) fn with_raw<T>(&self, f: impl FnOnce(&mut RawSocket) -> T) -> Result<T> {
         let mut guard = self.lock();
-        let raw = guard.as_mut().ok_or(Error::Closed)?;
+        // Not `ok_or(Error::Closed)`: that builds and drops an `Error` on
+        // every call, the hot path included.
+        let Some(raw) = guard.as_mut() else {
+            return Err(Error::Closed);
+        };
         let value = f(raw);
         self.wake_parked(raw, None);
         Ok(value)
@@ -248,6 +240,7 @@ impl SocketCore {
     ///
     /// `op` must be all-or-nothing: on `EAGAIN` it has changed nothing.
     /// That makes every future built on this cancel safe.
+    #[inline]
     pub(crate) fn poll_io<'a, T>(
         &'a self,
         waiter: &mut Waiter<'a>,

@@ -768,10 +768,19 @@ impl Future for SendFuture<'_> {
             .socket
             .core
             .poll_io(&mut this.waiter, cx, |raw| send_multipart(raw, message));
-        outcome.map(|result| {
-            let message = this.message.take().unwrap_or_default();
-            result.map_err(|error| SendError { error, message })
-        })
+        match outcome {
+            Poll::Ready(Ok(())) => {
+                // Dropped where it lies: the sent message is empty, and
+                // taking it out would copy it for nothing.
+                this.message = None;
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(error)) => {
+                let message = this.message.take().unwrap_or_default();
+                Poll::Ready(Err(SendError { error, message }))
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -799,9 +808,13 @@ impl Future for RecvFuture<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        let mut received = Multipart::new();
         this.socket
             .core
-            .poll_io(&mut this.waiter, cx, recv_multipart)
+            .poll_io(&mut this.waiter, cx, |raw| {
+                recv_multipart_into(raw, &mut received)
+            })
+            .map_ok(|()| received)
     }
 }
 
@@ -871,30 +884,56 @@ impl fmt::Debug for ReadyFuture<'_> {
 
 /// Receives every frame of one message without waiting. libzmq delivers a
 /// multipart message atomically: once the first frame is there, all are.
+#[inline]
 pub(crate) fn recv_multipart(raw: &mut RawSocket) -> Result<Multipart, zmq::Error> {
-    let socket_ptr = raw.as_mut_ptr();
-    let first = recv_frame(socket_ptr).inspect_err(|error| {
-        if *error == zmq::Error::EAGAIN {
-            raw.marks.would_block(Direction::Recv);
-        }
-    })?;
-    let mut message = Multipart::from(first);
-    while message.back().is_some_and(Frame::has_more) {
-        message.push_back(recv_frame(socket_ptr)?);
-    }
-    let bytes = raw.counted_bytes(Direction::Recv, &message);
-    raw.moved(Direction::Recv, bytes);
+    let mut message = Multipart::new();
+    recv_multipart_into(raw, &mut message)?;
     Ok(message)
 }
 
-fn recv_frame(socket_ptr: *mut std::ffi::c_void) -> Result<Frame, zmq::Error> {
-    let mut frame = Frame::new();
+/// [`recv_multipart`] into `message`, whose frames it replaces; on error
+/// `message` is left with one empty frame.
+///
+/// Receiving where the message will stay, rather than returning it through
+/// the layers of `Result` on the way up, spares copies of the 64-byte
+/// `zmq_msg_t` that libzmq has just written.
+#[inline]
+pub(crate) fn recv_multipart_into(
+    raw: &mut RawSocket,
+    message: &mut Multipart,
+) -> Result<(), zmq::Error> {
+    let socket_ptr = raw.as_mut_ptr();
+    let mut bytes = match recv_frame_into(socket_ptr, message.one_empty_frame()) {
+        Ok(size) => size,
+        Err(error) => {
+            if error == zmq::Error::EAGAIN {
+                raw.marks.would_block(Direction::Recv);
+            }
+            return Err(error);
+        }
+    };
+    while message.back().is_some_and(Frame::has_more) {
+        let mut frame = Frame::new();
+        bytes += recv_frame_into(socket_ptr, &mut frame)?;
+        message.push_back(frame);
+    }
+    raw.moved(Direction::Recv, bytes);
+    Ok(())
+}
+
+/// Receives one frame into `frame`; its size (libzmq's return value, which
+/// saves asking for it again).
+#[inline]
+fn recv_frame_into(
+    socket_ptr: *mut std::ffi::c_void,
+    frame: &mut Frame,
+) -> Result<usize, zmq::Error> {
     loop {
         // SAFETY: `socket_ptr` is an open socket whose lock the caller
         // holds; `frame` is an initialised message that libzmq may fill.
         let rc = unsafe { zmq_sys::zmq_msg_recv(frame.as_mut_ptr(), socket_ptr, zmq::DONTWAIT) };
-        if rc >= 0 {
-            return Ok(frame);
+        if let Ok(size) = usize::try_from(rc) {
+            return Ok(size);
         }
         match last_error() {
             zmq::Error::EINTR => continue,
@@ -909,6 +948,7 @@ fn recv_frame(socket_ptr: *mut std::ffi::c_void) -> Result<Frame, zmq::Error> {
 /// report for the first frame) `message` is untouched: unlike
 /// `zmq::Socket::send`, which drops a message it failed to send, this keeps
 /// ownership of each frame until libzmq has accepted it.
+#[inline]
 pub(crate) fn send_multipart(
     raw: &mut RawSocket,
     message: &mut Multipart,
@@ -917,8 +957,8 @@ pub(crate) fn send_multipart(
     if count == 0 {
         return Err(zmq::Error::EINVAL);
     }
-    let bytes = raw.counted_bytes(Direction::Send, message);
     let socket_ptr = raw.as_mut_ptr();
+    let mut bytes = 0;
     for index in 0..count {
         let flags = if index + 1 < count {
             zmq::DONTWAIT | zmq::SNDMORE
@@ -929,11 +969,11 @@ pub(crate) fn send_multipart(
             // SAFETY: `socket_ptr` is an open socket whose lock the caller
             // holds; the frame is an initialised message owned by `message`.
             // On success libzmq takes its content and leaves it initialised
-            // and empty (its Drop then closes it harmlessly); on failure it
-            // leaves it untouched.
+            // and empty; on failure it leaves it untouched.
             let rc =
                 unsafe { zmq_sys::zmq_msg_send(message[index].as_mut_ptr(), socket_ptr, flags) };
-            if rc >= 0 {
+            if let Ok(size) = usize::try_from(rc) {
+                bytes += size;
                 break;
             }
             match last_error() {
@@ -954,7 +994,7 @@ pub(crate) fn send_multipart(
             }
         }
     }
-    message.clear();
+    message.clear_sent();
     raw.moved(Direction::Send, bytes);
     Ok(())
 }
