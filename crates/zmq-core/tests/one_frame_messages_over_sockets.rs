@@ -3,7 +3,7 @@
 //! send that would block, and delivered whole over a real socket pair.
 
 use zmq_core::{Frame, Multipart, SendError, Socket, SocketType};
-use zmq_test_support::{TestResult, Transport, WAIT, connected, within};
+use zmq_test_support::{TRANSPORTS, TestResult, Transport, WAIT, connected, within};
 
 /// `send_multipart` must not consume or empty a one-frame message when
 /// libzmq refuses its only frame with EAGAIN.
@@ -56,4 +56,40 @@ fn one_frame_messages_round_trip_over_inproc_pair() -> TestResult {
         }
         TestResult::Ok(())
     })
+}
+
+/// A sent frame is forgotten rather than closed (libzmq leaves it empty and
+/// owning nothing): pins that this leaks no buffer, for one-frame and
+/// many-frame messages, through `send` and `try_send`, over every
+/// transport. Each buffer is handed to libzmq without a copy, so its
+/// tracker says when libzmq let go of it.
+#[test]
+fn sent_frames_that_are_forgotten_leak_no_buffer() -> TestResult {
+    for transport in TRANSPORTS {
+        let (pull, push) = connected(SocketType::PULL, SocketType::PUSH, transport)?;
+        futures_lite::future::block_on(async {
+            let mut trackers = Vec::new();
+            let mut tracked = || {
+                let (frame, tracker) = Frame::tracked(vec![0x5au8; 4096]);
+                trackers.push(tracker);
+                frame
+            };
+            let one = Multipart::from(tracked());
+            let many: Multipart = [tracked(), tracked(), tracked()].into_iter().collect();
+            let by_try_send = Multipart::from(tracked());
+            push.send(one).await?;
+            push.send(many).await?;
+            push.try_send(by_try_send)?;
+            for expected_frames in [1, 3, 1] {
+                let received = within(WAIT, "recv", pull.recv()).await??;
+                assert_eq!(received.len(), expected_frames, "{transport:?}");
+                assert!(received.iter().all(|frame| frame.len() == 4096));
+            }
+            for tracker in &trackers {
+                within(WAIT, "release", tracker.released()).await?;
+            }
+            TestResult::Ok(())
+        })?;
+    }
+    Ok(())
 }

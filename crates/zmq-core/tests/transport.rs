@@ -239,6 +239,43 @@ zmq_test_support::on_every_executor! {
         Ok(())
     }
 
+    async fn a_write_goes_straight_to_a_socket_that_takes_it_and_queues_behind_older_ones(rt) {
+        // As in aiozmq: with an empty buffer and a peer, the socket takes
+        // the message within write() itself, with no turn of the pump.
+        let peer = Socket::new(SocketType::PULL)?;
+        peer.set_rcvhwm(1)?;
+        let endpoint = peer.bind(&Transport::Inproc.endpoint())?;
+        let (sender, _records) = recorded(rt, SocketType::PUSH, Endpoints::new()).await?;
+        sender.socket().set_sndhwm(1)?;
+        sender.connect(&endpoint)?;
+        sender.write("straight")?;
+        assert_eq!(sender.write_buffer_size(), 0, "sent within write()");
+        let message = within(WAIT, "the direct send", peer.recv()).await??;
+        assert_eq!(message[0], "straight");
+
+        // Fill the way to the peer until a write is queued; every write
+        // after it queues behind it, even once the socket could take it,
+        // and all arrive in the order written.
+        let mut written = 0u32;
+        while sender.write_buffer_size() == 0 {
+            sender.write(written.to_be_bytes().to_vec())?;
+            written += 1;
+            assert!(written < 1000, "the socket never filled");
+        }
+        let first_queued = written - 1;
+        for _ in 0..3 {
+            sender.write(written.to_be_bytes().to_vec())?;
+            written += 1;
+        }
+        assert_eq!(sender.write_buffer_size(), 4 * 4, "queued behind the first");
+        for expected in 0..written {
+            let message = within(WAIT, "a message in order", peer.recv()).await??;
+            assert_eq!(message[0][..], expected.to_be_bytes(), "first queued: {first_queued}");
+        }
+        sender.abort();
+        Ok(())
+    }
+
     async fn lowering_the_high_water_mark_pauses_and_bad_limits_are_refused(rt) {
         let (sender, records) = recorded(rt, SocketType::DEALER, Endpoints::new()).await?;
         assert_eq!(sender.write_buffer_limits(), (64 * 1024, 16 * 1024));

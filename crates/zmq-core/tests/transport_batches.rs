@@ -74,6 +74,9 @@ impl ZmqProtocol for Scripted {
     }
 }
 
+/// The high-water marks from a preloaded socket to its peer.
+const FILL_MARK: i32 = 10;
+
 /// A socket of `socket_type` that already holds `count` numbered messages
 /// from a peer (returned too), so that the transport made over it finds a
 /// batch waiting at once.
@@ -84,9 +87,12 @@ async fn preloaded(
 ) -> Result<(Socket, Socket), BoxError> {
     let socket = Socket::new(socket_type)?;
     socket.set_rcvhwm(0)?;
+    // Small marks the other way, so that a test can fill it.
+    socket.set_sndhwm(FILL_MARK)?;
     let endpoint = socket.bind(&Transport::Inproc.endpoint())?;
     let peer = Socket::new(peer_type)?;
     peer.set_sndhwm(0)?;
+    peer.set_rcvhwm(FILL_MARK)?;
     peer.connect(&endpoint)?;
     for number in 0..count {
         peer.send(number.to_be_bytes().to_vec()).await?;
@@ -154,6 +160,14 @@ zmq_test_support::on_every_executor! {
     async fn a_callback_queued_by_msg_received_runs_before_the_next_message(rt) {
         const MESSAGES: u32 = 50;
         let (socket, peer) = preloaded(SocketType::PAIR, SocketType::PAIR, MESSAGES).await?;
+        // A write goes straight to the socket when it can (as in aiozmq):
+        // fill the way to the peer, so that every echo is buffered and the
+        // first one pauses writing.
+        let mut fillers = 0;
+        while socket.try_send(Vec::<u8>::new()).is_ok() {
+            fillers += 1;
+        }
+        assert!(fillers <= 4 * FILL_MARK, "{fillers} fillers");
         let (transport, records) = scripted(rt, SocketType::PAIR, socket, None, true)?;
         let mut seen = Vec::new();
         while seen.iter().filter(|record| matches!(record, Record::Msg(_))).count() < MESSAGES as usize {
@@ -169,7 +183,11 @@ zmq_test_support::on_every_executor! {
             _ => None,
         }).collect();
         assert_eq!(numbers, (0..MESSAGES).collect::<Vec<_>>(), "in order, none lost");
-        // Every echo arrives, in order.
+        // Every echo arrives, in order, after the fillers.
+        for _ in 0..fillers {
+            let filler = within(WAIT, "a filler", peer.recv()).await??;
+            assert!(filler[0].is_empty());
+        }
         for number in 0..MESSAGES {
             let echo = within(WAIT, "an echo", peer.recv()).await??;
             assert_eq!(echo[0][..], number.to_be_bytes());

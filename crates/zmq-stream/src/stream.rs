@@ -255,7 +255,7 @@ impl ZmqStream {
         self.shared.state().events_dropped
     }
 
-    /// Queues a message for the socket; never waits (see
+    /// Sends a message, or queues it for the socket; never waits (see
     /// [`ZmqTransport::write`]). Call [`drain`](ZmqStream::drain) to respect
     /// the write water marks.
     ///

@@ -16,10 +16,12 @@
 //! | `get_write_buffer_limits()` / `set_write_buffer_limits(high, low)` | [`ZmqTransport::write_buffer_limits`] / [`ZmqTransport::set_write_buffer_limits`] |
 //! | `getsockopt` / `setsockopt` | the typed options of [`ZmqTransport::socket`] |
 //!
+//! As in aiozmq, a write goes straight to the socket when the write buffer
+//! is empty and the socket takes the message at once; only the rest waits
+//! in the buffer for the pump.
+//!
 //! Differences from aiozmq: writing an empty message or writing after
-//! `close()`/`abort()` is an error instead of being ignored, and the write
-//! buffer also holds, for a moment, messages the socket could take at once
-//! (the pump hands them over, in batches).
+//! `close()`/`abort()` is an error instead of being ignored.
 
 mod buffer;
 mod dispatch;
@@ -40,7 +42,7 @@ use crate::error::{Error, Result};
 use crate::message::Multipart;
 use crate::monitor::EventMask;
 use crate::runtime::Runtime;
-use crate::socket::{Socket, SocketType, socket_type_name};
+use crate::socket::{Socket, SocketType, send_multipart, socket_type_name};
 
 use buffer::FlowChange;
 use dispatch::{Callback, Dispatcher};
@@ -349,10 +351,15 @@ impl Inner {
 }
 
 impl ZmqTransport {
-    /// Queues a whole multipart message for the socket; never waits.
+    /// Sends a whole multipart message, or queues it for the socket; never
+    /// waits.
     ///
-    /// The pump hands it to libzmq as soon as the socket takes it; until
-    /// then it counts in [`write_buffer_size`](ZmqTransport::write_buffer_size).
+    /// As in aiozmq, a message written while the write buffer is empty goes
+    /// straight to libzmq if the socket takes it now. Otherwise (older
+    /// messages wait, or the socket would block) it is queued, and the pump
+    /// hands it to libzmq as soon as the socket takes it; until then it
+    /// counts in [`write_buffer_size`](ZmqTransport::write_buffer_size).
+    /// Either way messages reach the socket in the order written.
     /// When the buffer goes over the high-water mark the protocol's
     /// `pause_writing` is called (before this returns, unless a callback is
     /// running, in which case right after it).
@@ -367,17 +374,29 @@ impl ZmqTransport {
     ///
     /// See [`ZmqTransport`].
     pub fn write(&self, message: impl Into<Multipart>) -> Result<()> {
-        let message = message.into();
+        let mut message = message.into();
         if message.is_empty() {
             return Err(Error::EmptyMessage);
         }
-        let (change, was_empty) = {
+        // Lock order: the socket, then the state (as the pump's flush).
+        let queued = self.inner.socket.core.with_raw(|raw| {
             let mut state = self.inner.state();
             if state.closing {
                 return Err(Error::Closed);
             }
             let was_empty = state.buffer.is_empty();
-            (state.buffer.push(message), was_empty)
+            if was_empty && send_multipart(raw, &mut message).is_ok() {
+                return Ok(None);
+            }
+            // Behind older messages, or the socket would not take it now.
+            // An error other than `EAGAIN` is met again by the pump's flush,
+            // which fails the transport with it, as for a queued message.
+            Ok(Some((state.buffer.push(message), was_empty)))
+        });
+        let (change, was_empty) = match queued {
+            Ok(Ok(Some(queued))) => queued,
+            Ok(Ok(None)) => return Ok(()),
+            Ok(Err(error)) | Err(error) => return Err(error),
         };
         // The pump sleeps on its wake-up event only after it saw the buffer
         // empty (with the listener armed first); while the buffer holds
