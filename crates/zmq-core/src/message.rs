@@ -97,7 +97,9 @@ impl Frame {
         // nothing.
         let rc = unsafe { zmq_sys::zmq_msg_init_size(&mut frame.msg, bytes.len()) };
         if rc != 0 {
-            // Only ENOMEM: behave as Rust does when an allocation fails.
+            // Only ENOMEM, which leaves the message half made: never close
+            // it. Behave as Rust does when an allocation fails.
+            std::mem::forget(frame);
             std::alloc::handle_alloc_error(
                 std::alloc::Layout::array::<u8>(bytes.len())
                     .unwrap_or(std::alloc::Layout::new::<u8>()),
@@ -197,6 +199,8 @@ impl Frame {
             // SAFETY: libzmq refused the buffer and will never call
             // `release_owner`: take the owner back to drop it.
             drop(unsafe { Box::from_raw(owner.cast::<T>()) });
+            // Only ENOMEM, which leaves the message half made: never close it.
+            std::mem::forget(frame);
             std::alloc::handle_alloc_error(std::alloc::Layout::new::<zmq_sys::zmq_msg_t>());
         }
         frame

@@ -892,7 +892,8 @@ pub(crate) fn recv_multipart(raw: &mut RawSocket) -> Result<Multipart, zmq::Erro
 }
 
 /// [`recv_multipart`] into `message`, whose frames it replaces; on error
-/// `message` is left with one empty frame.
+/// `message` holds nothing to use (an empty frame, or the first frames of a
+/// message whose later ones failed, which only a terminating context does).
 ///
 /// Receiving where the message will stay, rather than returning it through
 /// the layers of `Result` on the way up, spares copies of the 64-byte
