@@ -690,9 +690,10 @@ impl Socket {
     /// not wrap (options without a typed accessor, for example).
     ///
     /// `f` runs under the socket's lock: it must not block (no blocking
-    /// `send`/`recv` without `DONTWAIT`). Tasks waiting on this socket are
-    /// re-checked afterwards, so operating on the raw socket never strands
-    /// them.
+    /// `send`/`recv` without `DONTWAIT`), nor call back into this socket or
+    /// a transport over it (the lock is not reentrant). Tasks waiting on
+    /// this socket are re-checked afterwards, so operating on the raw
+    /// socket never strands them.
     ///
     /// # Examples
     ///
