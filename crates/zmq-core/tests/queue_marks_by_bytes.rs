@@ -6,18 +6,15 @@
 use std::time::Duration;
 
 use zmq_core::{Socket, SocketType};
-use zmq_test_support::{TRANSPORTS, Transport, WAIT, within};
+use zmq_test_support::{TRANSPORTS, Transport, WAIT, connected, within};
 
 /// The mark sized for 32-byte messages: 2 MiB of 64-byte `zmq_msg_t`s.
 const SMALL_MESSAGE_MARK: i32 = 32_768;
 /// libzmq's default, kept for large messages.
 const LIBZMQ_DEFAULT_MARK: i32 = 1_000;
 
-async fn connected_push_pull(transport: Transport) -> zmq_core::Result<(Socket, Socket)> {
-    let pull = Socket::new(SocketType::PULL)?;
-    let push = Socket::new(SocketType::PUSH)?;
-    let endpoint = pull.bind(&transport.endpoint())?;
-    push.connect(&endpoint)?;
+fn connected_push_pull(transport: Transport) -> zmq_core::Result<(Socket, Socket)> {
+    let (pull, push) = connected(SocketType::PULL, SocketType::PUSH, transport)?;
     Ok((push, pull))
 }
 
@@ -75,7 +72,7 @@ async fn stream(
 zmq_test_support::on_every_executor! {
     async fn full_queues_of_small_messages_deepen_and_large_messages_restore_the_default(_rt) {
         for transport in TRANSPORTS {
-            let (push, pull) = connected_push_pull(transport).await?;
+            let (push, pull) = connected_push_pull(transport)?;
             assert_eq!(push.sndhwm()?, LIBZMQ_DEFAULT_MARK);
             let queued = fill(&push).await;
             stream(&push, &pull, queued, 3_000, 32, &format!("{transport:?}: small")).await?;
@@ -90,10 +87,7 @@ zmq_test_support::on_every_executor! {
 
     async fn request_reply_traffic_keeps_the_default_marks(_rt) {
         for transport in TRANSPORTS {
-            let router = Socket::new(SocketType::ROUTER)?;
-            let dealer = Socket::new(SocketType::DEALER)?;
-            let endpoint = router.bind(&transport.endpoint())?;
-            dealer.connect(&endpoint)?;
+            let (router, dealer) = connected(SocketType::ROUTER, SocketType::DEALER, transport)?;
             let trips = async {
                 for _ in 0..3_000 {
                     dealer.send(&[0x5au8; 32][..]).await.map_err(|e| e.error)?;
@@ -116,7 +110,7 @@ zmq_test_support::on_every_executor! {
     // small messages, then large ones, lowers a live mark under it.
     async fn a_sized_mark_lowered_under_a_full_deep_queue_does_not_stall_the_connection(_rt) {
         for transport in TRANSPORTS {
-            let (push, pull) = connected_push_pull(transport).await?;
+            let (push, pull) = connected_push_pull(transport)?;
             let queued = fill(&push).await;
             stream(&push, &pull, queued, 3_000, 32, &format!("{transport:?}: small")).await?;
             assert_eq!(push.sndhwm()?, SMALL_MESSAGE_MARK, "{transport:?}");
@@ -129,7 +123,7 @@ zmq_test_support::on_every_executor! {
 
     async fn a_mark_set_by_hand_is_never_sized(_rt) {
         for transport in TRANSPORTS {
-            let (push, pull) = connected_push_pull(transport).await?;
+            let (push, pull) = connected_push_pull(transport)?;
             push.set_sndhwm(2_000)?;
             // Set around the typed setter: noticed all the same.
             pull.with_raw(|raw| raw.set_rcvhwm(3_000))??;

@@ -423,17 +423,11 @@ impl Transport {
     /// a unique inproc name.
     ///
     /// Ipc paths are `<temp_dir>/zmq-core-test-<pid>/<n>.ipc`: one
-    /// directory per process. libzmq 4.3.5 removes an ipc listener's file
-    /// on close only for a wildcard (`ipc://*`) path, and test binaries end
-    /// with `process::exit` (no destructors run), so nothing removes them
-    /// while the process lives. Instead, the first ipc endpoint a process
-    /// asks for sweeps the temporary directory: it removes every
-    /// `zmq-core-test-<pid>` directory (and old flat
-    /// `zmq-core-test-<pid>-<n>.ipc` file) whose process is gone, ignoring
-    /// errors (another process may sweep at the same time), then (re)creates
-    /// its own directory empty. A process is gone when `/proc/<pid>` does
-    /// not exist; other than on Linux (with `/proc`) nothing is swept.
-    /// So each run's files stay until the next run starts.
+    /// directory per process, made by the first ipc endpoint a process asks
+    /// for with [`process_ipc_directory`], which first removes the
+    /// directories of test processes that are gone (libzmq leaves a named
+    /// ipc path's file behind). So each run's files stay until the next run
+    /// starts.
     ///
     /// # Panics
     ///
