@@ -19,6 +19,7 @@
 mod latency;
 mod memory;
 mod native;
+mod processes;
 mod rpc;
 mod runtimes;
 mod throughput;
@@ -248,8 +249,15 @@ fn real_main() -> Result<()> {
     Ok(())
 }
 
-/// `--child idle-native|idle-ours PAIRS [tuning...]`: see [`memory::child`].
+/// `--child idle-native|idle-ours PAIRS [tuning...]` (see
+/// [`memory::child`]) or `--child echo-native|echo-ours ...` (see
+/// [`processes::echo_child`]).
 fn child_main(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("echo-native") => return processes::echo_child(false, &args[1..]),
+        Some("echo-ours") => return processes::echo_child(true, &args[1..]),
+        _ => {}
+    }
     let (Some(side), Some(pairs)) = (args.first(), args.get(1)) else {
         bail!("--child needs a side and a count");
     };
@@ -438,46 +446,65 @@ impl Bench {
         }
     }
 
+    /// The round trip with both peers in this process (`rtt`), then with
+    /// the echoing peer in a child process (`rtt-procs`).
     fn round_trips(&mut self) -> Result<()> {
+        type Native = fn(usize, usize, usize) -> Result<Vec<f64>>;
+        type Ours = fn(&'static RuntimeSpec, usize, usize, usize, &Tuning) -> Result<Vec<f64>>;
+        let kinds: [(&str, [&str; 2], Native, Ours); 2] = [
+            (
+                "rtt",
+                ["rtt-p50", "rtt-p99"],
+                native::round_trips,
+                latency::round_trips,
+            ),
+            (
+                "rtt-procs",
+                ["rtt-procs-p50", "rtt-procs-p99"],
+                processes::native_round_trips,
+                processes::round_trips,
+            ),
+        ];
         let count = self.config.trips();
         let warmup = count / 10;
-        for runtime in RUNTIMES {
-            let key = format!("rtt/core/{}/tcp/32", runtime.name);
-            if !self.wanted(&key) {
-                continue;
-            }
-            watchdog::row(&key);
-            let (mut ours_p50, mut ours_p99) = (Vec::new(), Vec::new());
-            let (mut native_p50, mut native_p99) = (Vec::new(), Vec::new());
-            for _ in 0..self.config.reps {
-                let mut native = native::round_trips(32, warmup, count)?;
-                native_p50.push(percentile(&mut native, 0.50));
-                native_p99.push(percentile(&mut native, 0.99));
-                let mut ours =
-                    latency::round_trips(runtime, 32, warmup, count, &self.config.tuning)
+        for (kind, [p50_name, p99_name], native_trips, our_trips) in kinds {
+            for runtime in RUNTIMES {
+                let key = format!("{kind}/core/{}/tcp/32", runtime.name);
+                if !self.wanted(&key) {
+                    continue;
+                }
+                watchdog::row(&key);
+                let (mut ours_p50, mut ours_p99) = (Vec::new(), Vec::new());
+                let (mut native_p50, mut native_p99) = (Vec::new(), Vec::new());
+                for _ in 0..self.config.reps {
+                    let mut native = native_trips(32, warmup, count)?;
+                    native_p50.push(percentile(&mut native, 0.50));
+                    native_p99.push(percentile(&mut native, 0.99));
+                    let mut ours = our_trips(runtime, 32, warmup, count, &self.config.tuning)
                         .with_context(|| key.clone())?;
-                ours_p50.push(percentile(&mut ours, 0.50));
-                ours_p99.push(percentile(&mut ours, 0.99));
-                watchdog::progress();
-            }
-            for (workload, ours, native) in [
-                ("rtt-p50", ours_p50, native_p50),
-                ("rtt-p99", ours_p99, native_p99),
-            ] {
-                self.report(Row {
-                    workload,
-                    layer: "core",
-                    runtime: runtime.name,
-                    transport: "tcp",
-                    size: Some(32),
-                    count,
-                    unit: "µs",
-                    higher_is_better: false,
-                    ours,
-                    native: Some(native),
-                    note: "",
-                    extra: json!({}),
-                })?;
+                    ours_p50.push(percentile(&mut ours, 0.50));
+                    ours_p99.push(percentile(&mut ours, 0.99));
+                    watchdog::progress();
+                }
+                for (workload, ours, native) in [
+                    (p50_name, ours_p50, native_p50),
+                    (p99_name, ours_p99, native_p99),
+                ] {
+                    self.report(Row {
+                        workload,
+                        layer: "core",
+                        runtime: runtime.name,
+                        transport: "tcp",
+                        size: Some(32),
+                        count,
+                        unit: "µs",
+                        higher_is_better: false,
+                        ours,
+                        native: Some(native),
+                        note: "",
+                        extra: json!({}),
+                    })?;
+                }
             }
         }
         Ok(())

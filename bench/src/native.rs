@@ -61,17 +61,24 @@ pub(crate) fn round_trips(size: usize, warmup: usize, count: usize) -> Result<Ve
     let dealer = context.socket(zmq::DEALER)?;
     dealer.connect(&endpoint)?;
     let total = warmup + count;
-    let echo = thread::spawn(move || -> Result<()> {
-        for _ in 0..total {
-            let request = router.recv_multipart(0)?;
-            router.send_multipart(request, 0)?;
-        }
-        Ok(())
-    });
+    let echo = thread::spawn(move || echo(&router, total));
+    let samples = timed_trips(&dealer, size, warmup, count)?;
+    echo.join().map_err(|_| anyhow!("native echo panicked"))??;
+    Ok(samples)
+}
+
+/// The client of a round-trip row: `warmup` untimed trips of `size` bytes
+/// through `dealer`, then `count` timed ones; their times in microseconds.
+pub(crate) fn timed_trips(
+    dealer: &zmq::Socket,
+    size: usize,
+    warmup: usize,
+    count: usize,
+) -> Result<Vec<f64>> {
     let payload = vec![0x5au8; size];
     let mut reply = zmq::Message::new();
     let mut samples = Vec::with_capacity(count);
-    for trip in 0..total {
+    for trip in 0..warmup + count {
         let start = Instant::now();
         dealer.send(&payload[..], 0)?;
         dealer.recv(&mut reply, 0)?;
@@ -79,8 +86,16 @@ pub(crate) fn round_trips(size: usize, warmup: usize, count: usize) -> Result<Ve
             samples.push(start.elapsed().as_secs_f64() * 1e6);
         }
     }
-    echo.join().map_err(|_| anyhow!("native echo panicked"))??;
     Ok(samples)
+}
+
+/// The server of a round-trip row: sends `trips` requests back.
+pub(crate) fn echo(router: &zmq::Socket, trips: usize) -> Result<()> {
+    for _ in 0..trips {
+        let request = router.recv_multipart(0)?;
+        router.send_multipart(request, 0)?;
+    }
+    Ok(())
 }
 
 /// The endpoint a socket bound last (with the port a wildcard resolved to).
