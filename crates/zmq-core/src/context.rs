@@ -1,9 +1,11 @@
 //! [`Context`]: the libzmq context that owns I/O threads and sockets.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::once_signal::OnceSignal;
 use crate::reactor::Reactor;
 use crate::socket::{Socket, SocketType};
 
@@ -16,8 +18,15 @@ use crate::socket::{Socket, SocketType};
 /// every lingering message is sent or dropped (see
 /// [`Socket::set_linger`]). So that this never stalls an executor thread,
 /// when the last handle to an explicit context is dropped, the
-/// termination runs on a short-lived thread of its own. The global context
+/// termination runs on a short-lived thread of its own;
+/// [`terminate`](Context::terminate) waits for it. The global context
 /// is never terminated.
+///
+/// Messages that libzmq still holds when the process exits are lost: a
+/// successful send means libzmq has queued the message, and its I/O
+/// thread writes it out later. A program that must deliver its last
+/// messages before it exits makes its sockets in a [`Context::new`] and
+/// awaits [`terminate`](Context::terminate) once it has dropped them.
 ///
 /// # Examples
 ///
@@ -39,7 +48,12 @@ pub struct Context {
 
 struct ContextInner {
     zmq: Option<zmq::Context>,
+    /// Raised once libzmq has terminated the context.
+    terminated: Arc<OnceSignal>,
 }
+
+/// The process-wide context of [`Context::global`].
+static GLOBAL: OnceLock<Context> = OnceLock::new();
 
 impl Context {
     /// A new, explicit context.
@@ -65,7 +79,6 @@ impl Context {
     /// assert!(Context::global().same_as(&Context::global()));
     /// ```
     pub fn global() -> Context {
-        static GLOBAL: OnceLock<Context> = OnceLock::new();
         GLOBAL.get_or_init(Context::new).clone()
     }
 
@@ -86,7 +99,10 @@ impl Context {
     /// ```
     pub fn from_zmq(context: zmq::Context) -> Context {
         Context {
-            inner: Arc::new(ContextInner { zmq: Some(context) }),
+            inner: Arc::new(ContextInner {
+                zmq: Some(context),
+                terminated: Arc::default(),
+            }),
             reactor: None,
         }
     }
@@ -204,6 +220,63 @@ impl Context {
         Ok(self.as_zmq().set_io_threads(threads)?)
     }
 
+    /// Drops this handle, then waits until libzmq has terminated the
+    /// context: every other handle and every socket of it dropped, and
+    /// each socket's unsent messages delivered or given up when its linger
+    /// ran out ([`DEFAULT_LINGER`](crate::DEFAULT_LINGER) unless set with
+    /// [`Socket::set_linger`]). The termination itself runs on a thread of
+    /// its own, never on the caller's.
+    ///
+    /// This is how a program makes sure that what it sent is out before it
+    /// exits (see [`Context`]). The wait lasts as long as anything holds a
+    /// socket or a handle of this context: a transport or RPC service over
+    /// one of its sockets, too.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::GlobalContext`] for [`Context::global`], which is never
+    /// terminated.
+    ///
+    /// # Cancel safety
+    ///
+    /// The handle is dropped when `terminate` is called, not when the
+    /// future is first polled. Dropping the future stops only the wait:
+    /// the termination goes on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_lite::future::block_on(async {
+    /// use zmq_core::{Context, SocketType};
+    ///
+    /// let context = Context::new();
+    /// let pull = context.socket(SocketType::PULL)?;
+    /// let endpoint = pull.bind("tcp://127.0.0.1:*")?;
+    /// let push = context.socket(SocketType::PUSH)?;
+    /// push.connect(&endpoint)?;
+    /// push.send("last words").await?;
+    /// assert_eq!(pull.recv().await?[0], "last words");
+    ///
+    /// drop((push, pull));
+    /// context.terminate().await?; // everything sent is out
+    ///
+    /// assert!(zmq_core::Context::global().terminate().await.is_err());
+    /// # Ok::<(), zmq_core::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn terminate(self) -> impl Future<Output = Result<()>> + Send + 'static {
+        let terminated = if GLOBAL.get().is_some_and(|global| global.same_as(&self)) {
+            Err(Error::GlobalContext)
+        } else {
+            Ok(Arc::clone(&self.inner.terminated))
+        };
+        drop(self);
+        async move {
+            terminated?.raised().await;
+            Ok(())
+        }
+    }
+
     /// True when both handles share one libzmq context.
     ///
     /// # Examples
@@ -241,14 +314,20 @@ impl Drop for ContextInner {
         };
         // zmq_ctx_term waits for every socket's linger period: never on the
         // caller's (possibly executor) thread.
+        let terminated = Arc::clone(&self.terminated);
         let spawned = std::thread::Builder::new()
             .name("zmq-context-term".into())
-            .spawn(move || drop(context));
+            .spawn(move || {
+                drop(context);
+                terminated.raise();
+            });
         if let Err(error) = spawned {
+            // `spawn` dropped the closure, and with it the context, here.
             log::warn!(
                 target: "zmq_core::context",
-                "could not start a thread to terminate a zmq context ({error}); terminating it here"
+                "could not start a thread to terminate a zmq context ({error}); terminated it here"
             );
+            self.terminated.raise();
         }
     }
 }

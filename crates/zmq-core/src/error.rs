@@ -130,6 +130,10 @@ pub enum Error {
         /// Why the value was refused.
         reason: &'static str,
     },
+    /// [`Context::terminate`](crate::Context::terminate) was asked of the
+    /// process-wide context, which is never terminated.
+    #[error("the process-wide context is never terminated: terminate a Context::new() instead")]
+    GlobalContext,
 }
 
 impl Error {
@@ -186,7 +190,7 @@ impl Error {
             Error::Decode { .. } => io::ErrorKind::InvalidData,
             Error::MonitorNotEnabled => io::ErrorKind::Other,
             Error::MalformedMonitorEvent(_) => io::ErrorKind::InvalidData,
-            Error::NoContext { .. } => io::ErrorKind::Unsupported,
+            Error::NoContext { .. } | Error::GlobalContext => io::ErrorKind::Unsupported,
             Error::InvalidEndpoint { .. }
             | Error::InvalidWriteBufferLimits { .. }
             | Error::SocketTypeMismatch { .. }

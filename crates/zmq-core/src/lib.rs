@@ -99,6 +99,7 @@ pub mod curve;
 mod error;
 pub mod message;
 mod monitor;
+mod once_signal;
 mod options;
 mod poller;
 mod proxy;

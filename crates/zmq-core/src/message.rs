@@ -26,10 +26,9 @@ use std::fmt;
 use std::iter::FusedIterator;
 use std::ops::{Deref, Index, IndexMut};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::{option, slice};
 
-use event_listener::Event;
+use crate::once_signal::OnceSignal;
 
 /// One part of a ZeroMQ message.
 ///
@@ -244,7 +243,7 @@ unsafe extern "C" fn release_owner<T>(_data: *mut c_void, owner: *mut c_void) {
 /// An owned buffer whose drop reports to a [`ReleaseTracker`].
 struct Tracked<T> {
     owner: T,
-    release: Arc<ReleaseState>,
+    release: Arc<OnceSignal>,
 }
 
 impl<T: AsRef<[u8]>> AsRef<[u8]> for Tracked<T> {
@@ -255,15 +254,8 @@ impl<T: AsRef<[u8]>> AsRef<[u8]> for Tracked<T> {
 
 impl<T> Drop for Tracked<T> {
     fn drop(&mut self) {
-        self.release.released.store(true, Ordering::Release);
-        self.release.event.notify(usize::MAX);
+        self.release.raise();
     }
-}
-
-#[derive(Default)]
-struct ReleaseState {
-    released: AtomicBool,
-    event: Event,
 }
 
 /// Tells when libzmq has released a buffer given to [`Frame::tracked`].
@@ -277,7 +269,7 @@ struct ReleaseState {
 /// ```
 #[derive(Clone, Default)]
 pub struct ReleaseTracker {
-    state: Arc<ReleaseState>,
+    state: Arc<OnceSignal>,
 }
 
 impl ReleaseTracker {
@@ -292,7 +284,7 @@ impl ReleaseTracker {
     /// assert!(tracker.is_released());
     /// ```
     pub fn is_released(&self) -> bool {
-        self.state.released.load(Ordering::Acquire)
+        self.state.is_raised()
     }
 
     /// Waits until libzmq has dropped the buffer.
@@ -309,16 +301,7 @@ impl ReleaseTracker {
     /// futures_lite::future::block_on(tracker.released());
     /// ```
     pub async fn released(&self) {
-        loop {
-            if self.is_released() {
-                return;
-            }
-            let listener = self.state.event.listen();
-            if self.is_released() {
-                return;
-            }
-            listener.await;
-        }
+        self.state.raised().await;
     }
 }
 
