@@ -157,6 +157,11 @@ impl FdRegistration for Registered {
 /// tokio's reactor. They still connect over `inproc://` to every other
 /// socket of the global context.
 ///
+/// The global context is never terminated, so
+/// [`Context::terminate`](zmq_core::Context::terminate) refuses it. A
+/// program that must know its last messages are out before it exits makes
+/// its own: `Context::new().with_reactor(TokioReactor::try_current()?.into())`.
+///
 /// # Errors
 ///
 /// [`NoRuntime`] outside a tokio runtime.
