@@ -230,7 +230,10 @@ impl Context {
     /// This is how a program makes sure that what it sent is out before it
     /// exits (see [`Context`]). The wait lasts as long as anything holds a
     /// socket or a handle of this context: a transport or RPC service over
-    /// one of its sockets, too.
+    /// one of its sockets, too. For a context made with
+    /// [`from_zmq`](Context::from_zmq), libzmq terminates it only once the
+    /// caller's own `zmq::Context` clones are gone as well; the wait ends
+    /// when this crate's handles are.
     ///
     /// # Errors
     ///
