@@ -15,12 +15,6 @@ use zmq_test_support::{WAIT, on_every_executor, timeout, within};
 /// delivered after that.
 const LATE_BIND: Duration = Duration::from_millis(200);
 
-/// A loopback port with nothing listening on it.
-fn unused_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
 /// A native PULL that binds `endpoint` after [`LATE_BIND`], raises `bound`,
 /// and returns the first message it receives.
 fn late_receiver(
@@ -41,7 +35,7 @@ fn late_receiver(
 on_every_executor! {
     async fn terminate_returns_after_a_queued_message_reached_a_late_peer(_rt) {
         let context = Context::new();
-        let endpoint = format!("tcp://127.0.0.1:{}", unused_port());
+        let endpoint = zmq_test_support::unused_tcp_endpoint();
         let push = context.socket(SocketType::PUSH)?;
         // Far longer than the late bind: only the delivery can end the wait.
         push.set_linger(Some(WAIT))?;

@@ -8,16 +8,10 @@ use zmq_core::{Context, DEFAULT_LINGER, Socket, SocketType};
 
 const PROMPT: Duration = Duration::from_millis(500);
 
-/// A loopback port with nothing listening on it.
-fn unused_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
 fn socket_with_unsent_messages(context: &Context, linger: Option<Duration>) -> Socket {
     let push = context.socket(SocketType::PUSH).expect("socket");
     push.set_linger(linger).expect("linger");
-    push.connect(&format!("tcp://127.0.0.1:{}", unused_port()))
+    push.connect(&zmq_test_support::unused_tcp_endpoint())
         .expect("connect");
     for n in 0..100 {
         push.try_send(format!("unsent {n}")).expect("queued");

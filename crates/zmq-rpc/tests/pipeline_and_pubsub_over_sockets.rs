@@ -126,6 +126,37 @@ async fn stop_all<P, C>(servers: Vec<Server<P>>, clients: &[Notifier<C>]) -> Res
 }
 
 on_every_executor! {
+    /// A notifier is fire and forget: what it sent right before the
+    /// program ends may still be in libzmq. Closing the notifier must not
+    /// discard it, and `Context::terminate` returns once the notifier has
+    /// let go of its socket and the notifications are out.
+    async fn pipeline_notifications_queued_before_terminate_reach_a_late_server(rt) {
+        const QUEUED: i64 = 50;
+        let endpoint = zmq_test_support::unused_tcp_endpoint();
+        let context = zmq_core::Context::new();
+        let push = context.socket(SocketType::PUSH)?;
+        push.set_linger(Some(WAIT))?;
+        push.connect(&endpoint)?;
+        let client = connect_pipeline().socket(push).start()?;
+        for n in 0..QUEUED {
+            client.notify("record").arg("queued").arg(n).await?;
+        }
+        client.close();
+        drop(client);
+
+        // The server appears only now, after the client is gone.
+        let (handlers, seen) = recorder();
+        let server = serve_pipeline(handlers).bind(&endpoint).start(runtime_for(rt))?;
+        within(WAIT, "terminate", context.terminate()).await??;
+        for n in 0..QUEUED {
+            assert_eq!(next(&seen).await?, ("record", "queued".into(), n));
+        }
+        nothing_more(&seen).await?;
+        server.close();
+        within(WAIT, "server wait_closed", server.wait_closed()).await?;
+        Ok(())
+    }
+
     async fn pipeline_notifications_reach_sync_async_and_nested_methods_over_every_transport(rt) {
         for transport in TRANSPORTS {
             let (handlers, seen) = recorder();

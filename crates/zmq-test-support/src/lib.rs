@@ -533,6 +533,15 @@ fn leftover_pid(name: &str, prefix: &str) -> Option<u32> {
     }
 }
 
+/// A loopback tcp endpoint with nothing listening on it (yet): the port
+/// the kernel just gave a listener that is closed again. A socket that
+/// connects there queues its messages until someone binds it.
+pub fn unused_tcp_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let port = listener.local_addr().expect("its address").port();
+    format!("tcp://127.0.0.1:{port}")
+}
+
 /// Binds a `bound` socket and connects a `connecting` one to it.
 pub fn connected(
     bound: SocketType,
