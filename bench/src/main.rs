@@ -250,13 +250,11 @@ fn real_main() -> Result<()> {
 }
 
 /// `--child idle-native|idle-ours PAIRS [tuning...]` (see
-/// [`memory::child`]) or `--child echo-native|echo-ours ...` (see
-/// [`processes::echo_child`]).
+/// [`memory::child`]) or `--child echo-native|echo-ours|add-ours ...` (see
+/// [`processes::serve_child`]).
 fn child_main(args: &[String]) -> Result<()> {
-    match args.first().map(String::as_str) {
-        Some("echo-native") => return processes::echo_child(false, &args[1..]),
-        Some("echo-ours") => return processes::echo_child(true, &args[1..]),
-        _ => {}
+    if let Some("echo-native" | "echo-ours" | "add-ours") = args.first().map(String::as_str) {
+        return processes::serve_child(args);
     }
     let (Some(side), Some(pairs)) = (args.first(), args.get(1)) else {
         bail!("--child needs a side and a count");
@@ -364,7 +362,7 @@ impl Bench {
         );
         println!("ratio = value / native (rates: higher is better; µs and bytes: lower is better)");
         println!(
-            "{:<16} {:<10} {:<12} {:<7} {:>6} {:>14} {:>14} {:>7}  unit",
+            "{:<17} {:<10} {:<12} {:<7} {:>6} {:>14} {:>14} {:>7}  unit",
             "workload", "layer", "runtime", "transp", "size", "value", "native", "ratio"
         );
     }
@@ -511,9 +509,15 @@ impl Bench {
     }
 
     fn rpc(&mut self) -> Result<()> {
+        // (workload, concurrent callers, server in a child process)
+        const CALL_ROWS: [(&str, usize, bool); 3] = [
+            ("rpc-calls-1", 1, false),
+            ("rpc-calls-100", 100, false),
+            ("rpc-procs-calls-1", 1, true),
+        ];
         for runtime in RUNTIMES {
-            for callers in [1usize, 100] {
-                let key = format!("rpc-calls-{callers}/rpc/{}/tcp/", runtime.name);
+            for (workload, callers, between_processes) in CALL_ROWS {
+                let key = format!("{workload}/rpc/{}/tcp/", runtime.name);
                 if !self.wanted(&key) {
                     continue;
                 }
@@ -529,21 +533,23 @@ impl Bench {
                     if callers == 1 && !self.config.ours_only {
                         // The ceiling of sequential request-reply: native
                         // DEALER/ROUTER round trips per second.
-                        let trips = native::round_trips(32, count / 10, count)?;
+                        let trips = if between_processes {
+                            processes::native_round_trips(32, count / 10, count)?
+                        } else {
+                            native::round_trips(32, count / 10, count)?
+                        };
                         native.push(1e6 * trips.len() as f64 / trips.iter().sum::<f64>());
                     }
-                    ours.push(
+                    let rate = if between_processes {
+                        processes::rpc_calls(runtime, count, &self.config.tuning)
+                    } else {
                         rpc::calls(runtime, callers, count, &self.config.tuning)
-                            .with_context(|| key.clone())?,
-                    );
+                    };
+                    ours.push(rate.with_context(|| key.clone())?);
                     watchdog::progress();
                 }
                 self.report(Row {
-                    workload: if callers == 1 {
-                        "rpc-calls-1"
-                    } else {
-                        "rpc-calls-100"
-                    },
+                    workload,
                     layer: "rpc",
                     runtime: runtime.name,
                     transport: "tcp",
@@ -553,10 +559,10 @@ impl Bench {
                     higher_is_better: true,
                     ours,
                     native: (callers == 1 && !native.is_empty()).then_some(native),
-                    note: if callers == 1 {
-                        "native = blocking DEALER/ROUTER 32 B round trips/s"
-                    } else {
-                        "no native RPC"
+                    note: match (callers, between_processes) {
+                        (1, false) => "native = blocking DEALER/ROUTER 32 B round trips/s",
+                        (1, true) => "native = the same round trips, between two processes",
+                        _ => "no native RPC",
                     },
                     extra: json!({ "callers": callers }),
                 })?;
@@ -689,7 +695,7 @@ impl Bench {
         let native_value = row.native.as_deref().map(median);
         let ratio = native_value.map(|native| value / native);
         println!(
-            "{:<16} {:<10} {:<12} {:<7} {:>6} {:>14} {:>14} {:>7}  {}{}",
+            "{:<17} {:<10} {:<12} {:<7} {:>6} {:>14} {:>14} {:>7}  {}{}",
             row.workload,
             row.layer,
             row.runtime,

@@ -8,8 +8,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
+use zmq_core::runtime::Runtime;
 use zmq_core::{Socket, SocketType};
-use zmq_rpc::{CallError, Handlers, connect_pipeline, connect_rpc, serve_pipeline, serve_rpc};
+use zmq_rpc::{
+    CallError, Handlers, RpcServer, connect_pipeline, connect_rpc, serve_pipeline, serve_rpc,
+};
 
 use crate::runtimes::{RuntimeSpec, peer, setup};
 
@@ -34,9 +37,7 @@ pub(crate) fn calls(
             crate::connected_pair(SocketType::ROUTER, SocketType::DEALER, TCP, &tune)?;
         let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
         let server = peer(move |rt| async move {
-            let handlers =
-                Handlers::new().method("add", |(a, b): (i64, i64)| Ok::<_, Infallible>(a + b));
-            let server = serve_rpc(handlers).socket(router).start(rt)?;
+            let server = serve_add(router, rt)?;
             // The client closing drops the sender: either way, stop.
             let _ = stop_rx.recv().await;
             server.close();
@@ -44,50 +45,69 @@ pub(crate) fn calls(
             Ok(Vec::new())
         });
         let client = peer(move |rt| async move {
-            let client = connect_rpc()
-                .socket(dealer)
-                .timeout(Duration::from_secs(60))
-                .start(Arc::clone(&rt))?;
-            for n in 0..WARMUP_CALLS as i64 {
-                let sum: i64 = client.call("add").arg(n).arg(1).await?;
-                if sum != n + 1 {
-                    bail!("add({n}, 1) returned {sum}");
-                }
-            }
-            let per_caller = count / callers;
-            let start = Instant::now();
-            if callers == 1 {
-                for n in 0..per_caller as i64 {
-                    let _: i64 = client.call("add").arg(n).arg(1).await?;
-                }
-            } else {
-                let (done_tx, done_rx) = async_channel::bounded::<Result<(), CallError>>(callers);
-                for _ in 0..callers {
-                    let client = client.clone();
-                    let done_tx = done_tx.clone();
-                    rt.spawn(Box::pin(async move {
-                        let mut outcome = Ok(());
-                        for n in 0..per_caller as i64 {
-                            if let Err(error) = client.call::<i64>("add").arg(n).arg(1).await {
-                                outcome = Err(error);
-                                break;
-                            }
-                        }
-                        let _ = done_tx.send(outcome).await;
-                    }));
-                }
-                for _ in 0..callers {
-                    done_rx.recv().await??;
-                }
-            }
-            let rate = (per_caller * callers) as f64 / start.elapsed().as_secs_f64();
-            client.close();
+            let rate = timed_calls(dealer, rt, callers, count).await?;
             stop_tx.send(()).await?;
             Ok(vec![rate])
         });
         Ok((client, server))
     }))?;
     crate::runtimes::single_rate(&samples)
+}
+
+/// The server of the call rows: `add(a, b)` over `router`.
+pub(crate) fn serve_add(router: Socket, rt: Arc<dyn Runtime>) -> Result<RpcServer> {
+    let handlers = Handlers::new().method("add", |(a, b): (i64, i64)| Ok::<_, Infallible>(a + b));
+    Ok(serve_rpc(handlers).socket(router).start(rt)?)
+}
+
+/// The client of the call rows: [`WARMUP_CALLS`] untimed calls through a
+/// client over `dealer`, then `count` timed ones from `callers` tasks; the
+/// calls per second. Closes the client.
+pub(crate) async fn timed_calls(
+    dealer: Socket,
+    rt: Arc<dyn Runtime>,
+    callers: usize,
+    count: usize,
+) -> Result<f64> {
+    let client = connect_rpc()
+        .socket(dealer)
+        .timeout(Duration::from_secs(60))
+        .start(Arc::clone(&rt))?;
+    for n in 0..WARMUP_CALLS as i64 {
+        let sum: i64 = client.call("add").arg(n).arg(1).await?;
+        if sum != n + 1 {
+            bail!("add({n}, 1) returned {sum}");
+        }
+    }
+    let per_caller = count / callers;
+    let start = Instant::now();
+    if callers == 1 {
+        for n in 0..per_caller as i64 {
+            let _: i64 = client.call("add").arg(n).arg(1).await?;
+        }
+    } else {
+        let (done_tx, done_rx) = async_channel::bounded::<Result<(), CallError>>(callers);
+        for _ in 0..callers {
+            let client = client.clone();
+            let done_tx = done_tx.clone();
+            rt.spawn(Box::pin(async move {
+                let mut outcome = Ok(());
+                for n in 0..per_caller as i64 {
+                    if let Err(error) = client.call::<i64>("add").arg(n).arg(1).await {
+                        outcome = Err(error);
+                        break;
+                    }
+                }
+                let _ = done_tx.send(outcome).await;
+            }));
+        }
+        for _ in 0..callers {
+            done_rx.recv().await??;
+        }
+    }
+    let rate = (per_caller * callers) as f64 / start.elapsed().as_secs_f64();
+    client.close();
+    Ok(rate)
 }
 
 /// What the pipeline server's handler keeps.
